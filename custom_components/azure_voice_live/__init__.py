@@ -1,0 +1,1 @@
+"""Azure Voice Live for Home Assistant."""
