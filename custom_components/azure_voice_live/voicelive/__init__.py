@@ -6,6 +6,7 @@ No Home Assistant import anywhere in here, and every import is relative, so this
 inside the component (`custom_components.azure_voice_live.voicelive`) and as top-level `voicelive`.
 """
 
+from . import link
 from .codec import (
     AnyServerEvent,
     parse_client_event,
@@ -45,6 +46,7 @@ __all__ = [
     "ServerEvent",
     "UnknownEvent",
     "VoiceLiveError",
+    "link",
     "parse_client_event",
     "parse_event",
     "parse_server_event",
