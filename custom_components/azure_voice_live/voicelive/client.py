@@ -137,13 +137,20 @@ class VoiceLiveConnection:
         """Send an event exactly as received from a peer (already parsed, so not checked again)."""
         await self._send_bytes(serialize_event(event, validate=False))
 
-    async def _send_bytes(self, data: bytes) -> None:
+    async def send_text(self, text: str) -> None:
+        """Send one frame exactly as a peer sent it to us (a relay forwards without re-encoding).
+
+        The caller has already parsed the frame strictly; this sends the original text.
+        """
         if self._ws.closed:
             raise ConnectionClosedError(self._ws.close_code, "socket already closed")
         try:
-            await self._ws.send_str(data.decode())
+            await self._ws.send_str(text)
         except ConnectionResetError as exc:
             raise ConnectionClosedError(self._ws.close_code, str(exc)) from exc
+
+    async def _send_bytes(self, data: bytes) -> None:
+        await self.send_text(data.decode())
 
     async def append_audio(self, audio: bytes) -> None:
         """Send audio bytes (in the session's input format) as `input_audio_buffer.append`."""
@@ -151,12 +158,17 @@ class VoiceLiveConnection:
 
     async def recv(self) -> AnyServerEvent:
         """The next server event. Raises `ConnectionClosedError` when the socket closes."""
+        _, event = await self.recv_frame()
+        return event
+
+    async def recv_frame(self) -> tuple[str, AnyServerEvent]:
+        """The next server event with the frame's original text, for relays that pass it on."""
         while True:
             msg = await self._ws.receive()
             if msg.type is aiohttp.WSMsgType.TEXT:
                 event = self._parse(msg.data)
                 if event is not None:
-                    return event
+                    return msg.data, event
             elif msg.type is aiohttp.WSMsgType.BINARY:
                 _LOGGER.warning(
                     "ignoring a binary frame of %d bytes from the service", len(msg.data)
