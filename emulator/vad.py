@@ -1,0 +1,116 @@
+"""Voice activity detection on the real incoming audio, as server_vad does it.
+
+A frame-energy detector: each 10 ms frame gets a speech "probability" from its loudness,
+0 at -60 dBFS or below and 1 at -20 dBFS or above, linear in between, so the session's
+`threshold` (0..1) keeps its meaning (0.5 is -40 dBFS; a higher threshold needs louder speech).
+Speech starts after 30 ms above the threshold and stops after `silence_duration_ms` below it.
+Times come from the stream position (samples received), never the wall clock, so a client may
+stream faster than real time and still get the service's `audio_start_ms`/`audio_end_ms`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+FRAME_MS = 10
+MIN_SPEECH_MS = 30
+FLOOR_DBFS = -60.0
+CEIL_DBFS = -20.0
+
+
+@dataclass(frozen=True, slots=True)
+class VadEvent:
+    """Speech started (at `ms`, prefix padding included) or stopped (at `ms`)."""
+
+    kind: Literal["start", "stop"]
+    ms: int
+
+
+def speech_probability(frames: np.ndarray) -> np.ndarray:
+    """Per-frame probability from loudness; `frames` is (n, samples) int16."""
+    x = frames.astype(np.float32)
+    power = np.mean(x * x, axis=1) + 1e-9
+    dbfs = 10.0 * np.log10(power / (32768.0 * 32768.0))
+    p: np.ndarray = np.clip((dbfs - FLOOR_DBFS) / (CEIL_DBFS - FLOOR_DBFS), 0.0, 1.0)
+    return p
+
+
+class EnergyVad:
+    """Streaming VAD over PCM16 mono at `rate`; feed it any chunk size."""
+
+    def __init__(
+        self, rate: int, *, threshold: float, prefix_padding_ms: int, silence_duration_ms: int
+    ) -> None:
+        self.rate = rate
+        self.frame_samples = rate * FRAME_MS // 1000
+        self.configure(
+            threshold=threshold,
+            prefix_padding_ms=prefix_padding_ms,
+            silence_duration_ms=silence_duration_ms,
+        )
+        self._pending = np.zeros(0, dtype=np.int16)
+        self.frames_seen = 0  # 10 ms frames since the stream began
+        self.speaking = False
+        self._speech_run = 0
+        self._silence_run = 0
+        self._onset_frame = 0
+
+    def configure(
+        self, *, threshold: float, prefix_padding_ms: int, silence_duration_ms: int
+    ) -> None:
+        """Change the settings (a `session.update`) without losing the stream position."""
+        self.threshold = threshold
+        self.prefix_padding_ms = prefix_padding_ms
+        self.silence_frames = max(1, silence_duration_ms // FRAME_MS)
+
+    @property
+    def position_ms(self) -> int:
+        """Milliseconds of audio analysed so far."""
+        return self.frames_seen * FRAME_MS
+
+    def reset(self) -> None:
+        """Forget an utterance in progress (after a clear or a manual commit)."""
+        self.speaking = False
+        self._speech_run = 0
+        self._silence_run = 0
+
+    def process(self, pcm16: bytes) -> list[VadEvent]:
+        """Analyse a chunk and return the speech starts and stops it completes."""
+        samples = np.frombuffer(pcm16, dtype="<i2")
+        if self._pending.size:
+            samples = np.concatenate((self._pending, samples))
+        count = samples.size // self.frame_samples
+        cut = count * self.frame_samples
+        self._pending = samples[cut:].copy()
+        if not count:
+            return []
+        probs = speech_probability(samples[:cut].reshape(count, self.frame_samples))
+        events: list[VadEvent] = []
+        min_speech = MIN_SPEECH_MS // FRAME_MS
+        for is_speech in (probs >= self.threshold).tolist():
+            frame = self.frames_seen
+            self.frames_seen += 1
+            if not self.speaking:
+                if is_speech:
+                    if self._speech_run == 0:
+                        self._onset_frame = frame
+                    self._speech_run += 1
+                    if self._speech_run >= min_speech:
+                        self.speaking = True
+                        self._silence_run = 0
+                        start = max(0, self._onset_frame * FRAME_MS - self.prefix_padding_ms)
+                        events.append(VadEvent("start", start))
+                else:
+                    self._speech_run = 0
+            elif is_speech:
+                self._silence_run = 0
+            else:
+                self._silence_run += 1
+                if self._silence_run >= self.silence_frames:
+                    self.speaking = False
+                    self._speech_run = 0
+                    events.append(VadEvent("stop", self.frames_seen * FRAME_MS))
+        return events
