@@ -49,6 +49,8 @@ _encoder = msgspec.json.Encoder()
 
 _AT_PATH = re.compile(r"^(?P<msg>.*?) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
 _FIELD_NAME = re.compile(r"field `(?P<name>[^`]+)`")
+# A model's own check (`__post_init__`) ends its message with `(at <path relative to the model>)`.
+_RELATIVE_PATH = re.compile(r" \(at (?P<rel>[^()]+)\)$")
 
 
 # --- Errors -------------------------------------------------------------------------------------
@@ -73,9 +75,26 @@ def _protocol_error(exc: msgspec.MsgspecError) -> ProtocolError:
             path = _join(path, name["name"])
     if path == "type" and message.startswith("Invalid value"):
         message = message.replace("Invalid value", "unknown event type", 1)
-    elif path == "" and message.startswith("Object missing required field `type`"):
+    elif path == "type" and message.startswith("Object missing required field `type`"):
         message = "event has no `type`"
+    else:
+        relative = _RELATIVE_PATH.search(message)
+        if relative:
+            message = message[: relative.start()]
+            rel = relative["rel"]
+            path = f"{path}{rel}" if rel.startswith("[") or not path else f"{path}.{rel}"
     return ProtocolError(message, path)
+
+
+# A `str` holding lone surrogates cannot be UTF-8 (so it is no JSON text), and a document nested
+# deeper than the interpreter's recursion limit cannot be read: both are bad input, not crashes.
+_UNREADABLE = (UnicodeEncodeError, RecursionError)
+
+
+def _unreadable(exc: BaseException) -> ProtocolError:
+    if isinstance(exc, RecursionError):
+        return ProtocolError("not valid JSON: nested too deeply", "")
+    return ProtocolError(f"not valid JSON: not UTF-8 text ({exc.__class__.__name__})", "")
 
 
 # --- Strict parsing -----------------------------------------------------------------------------
@@ -93,6 +112,8 @@ def parse_client_event(data: str | bytes, *, strict: bool = True) -> ClientEvent
         if strict:
             raise _protocol_error(exc) from None
         return _lenient_event(data, exc, CLIENT_EVENTS)
+    except _UNREADABLE as exc:
+        raise _unreadable(exc) from None
     return event
 
 
@@ -102,6 +123,8 @@ def parse_strict_client_event(data: str | bytes) -> ClientEvent:
         event: ClientEvent = _client_decoder.decode(data)
     except msgspec.MsgspecError as exc:
         raise _protocol_error(exc) from None
+    except _UNREADABLE as exc:
+        raise _unreadable(exc) from None
     return event
 
 
@@ -113,6 +136,8 @@ def parse_server_event(data: str | bytes, *, strict: bool = True) -> AnyServerEv
         if strict:
             raise _protocol_error(exc) from None
         return _lenient_event(data, exc, SERVER_EVENTS)
+    except _UNREADABLE as exc:
+        raise _unreadable(exc) from None
     return event
 
 
@@ -139,6 +164,8 @@ def _lenient_event[E: Model](
         raw = _raw_decoder.decode(data)
     except msgspec.DecodeError as exc:
         raise ProtocolError(f"not valid JSON: {exc}", "") from None
+    except _UNREADABLE as exc:
+        raise _unreadable(exc) from None
     if not isinstance(raw, dict):
         raise ProtocolError(f"an event is a JSON object, not {type(raw).__name__}", "")
     event_type = raw.get("type")

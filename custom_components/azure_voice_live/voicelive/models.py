@@ -9,7 +9,7 @@ schema marks optional defaults to `UNSET`, so an absent field stays absent when 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -22,6 +22,21 @@ class Model(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, dict=True)
     lenient reader (see `codec`) keeps them aside instead. `dict=True` gives each instance a
     `__dict__` where the lenient reader parks such unknown fields so that they survive a re-encode.
     """
+
+
+class _TagRequired(Model, tag_field="type", tag="", kw_only=True, forbid_unknown_fields=False):
+    """Never valid; it makes the decoder demand the `type` of a model that stands alone.
+
+    msgspec checks a tag only to choose among the members of a union, so a tagged model that is
+    the only object type of its field (echo cancellation, a forced tool choice) would decode with
+    its `type` missing, where the schema requires it. Put beside that model in the field's type,
+    this placeholder makes the field a union, so a missing `type` is refused; and it refuses
+    itself (whatever other fields come with it), so `"type": ""` is as invalid as any other
+    unknown tag.
+    """
+
+    def __post_init__(self) -> None:
+        raise ValueError("Invalid value '' (at type)")
 
 
 # --- Enumerations -------------------------------------------------------------------------------
@@ -213,6 +228,7 @@ class ServerEchoCancellation(Model, tag_field="type", tag="server_echo_cancellat
 
 
 RealtimeInputAudioEchoCancellationSettings = ServerEchoCancellation
+_EchoCancellationField = ServerEchoCancellation | _TagRequired
 
 
 # --- Animation and avatar -----------------------------------------------------------------------
@@ -233,11 +249,16 @@ class RealtimeIceServer(Model, kw_only=True):
     credential: str | UnsetType = UNSET
 
 
+# An `[x, y]` pixel position. A list of exactly two (rather than a tuple) so that `to_dict` gives
+# back the JSON array as a list, equal to what was parsed.
+Point = Annotated[list[int], msgspec.Meta(min_length=2, max_length=2)]
+
+
 class RealtimeVideoCrop(Model, kw_only=True):
     """A crop rectangle of the avatar video, in pixels."""
 
-    top_left: tuple[int, int]
-    bottom_right: tuple[int, int]
+    top_left: Point
+    bottom_right: Point
 
 
 class RealtimeVideoResolution(Model, kw_only=True):
@@ -304,7 +325,7 @@ class ToolChoiceFunction(Model, tag_field="type", tag="function", kw_only=True):
     name: str
 
 
-RealtimeToolChoice = ToolChoiceMode | ToolChoiceFunction
+RealtimeToolChoice = ToolChoiceMode | ToolChoiceFunction | _TagRequired
 
 
 # --- Sessions -----------------------------------------------------------------------------------
@@ -322,7 +343,7 @@ class RealtimeRequestSession(Model, kw_only=True):
     input_audio_format: RealtimeAudioFormat | UnsetType = UNSET
     output_audio_format: RealtimeOutputAudioFormat | UnsetType = UNSET
     input_audio_noise_reduction: RealtimeInputAudioNoiseReductionSettings | UnsetType = UNSET
-    input_audio_echo_cancellation: RealtimeInputAudioEchoCancellationSettings | UnsetType = UNSET
+    input_audio_echo_cancellation: _EchoCancellationField | UnsetType = UNSET
     input_audio_transcription: RealtimeAudioInputTranscriptionSettings | UnsetType = UNSET
     # null is meaningful here: the service reads it as "no turn detection".
     turn_detection: RealtimeTurnDetection | None | UnsetType = UNSET
@@ -389,22 +410,50 @@ RealtimeContentPart = (
     InputTextContentPart | OutputTextContentPart | InputAudioContentPart | AudioContentPart
 )
 
-_CONTENT_BY_ROLE: dict[str, tuple[type[Model], ...]] = {
+# Which content parts a message of each role may carry. The schema differs by direction: an
+# assistant message that a client adds is text only, while the service reports assistant audio.
+# (The schema lists only input_text for a reported user message; the service reports a spoken
+# turn as an input_audio part with its transcript, so that is accepted too.)
+_REQUEST_CONTENT: dict[str, tuple[type[Model], ...]] = {
+    "system": (InputTextContentPart,),
+    "user": (InputTextContentPart, InputAudioContentPart),
+    "assistant": (OutputTextContentPart,),
+}
+_RESPONSE_CONTENT: dict[str, tuple[type[Model], ...]] = {
     "system": (InputTextContentPart,),
     "user": (InputTextContentPart, InputAudioContentPart),
     "assistant": (OutputTextContentPart, AudioContentPart),
 }
 
 
-def _check_role_content(role: str, content: list[RealtimeContentPart]) -> None:
-    """Raise if a message holds a content part that its role may not carry."""
-    allowed = _CONTENT_BY_ROLE[role]
+def _check_role_content(
+    allowed_by_role: dict[str, tuple[type[Model], ...]],
+    role: str,
+    content: list[RealtimeContentPart],
+) -> None:
+    """Raise if a message holds a content part that its role may not carry.
+
+    The message ends with `(at content[i].type)`, a path relative to the message, which the codec
+    appends to the error's JSON path.
+    """
+    allowed = allowed_by_role[role]
     for index, part in enumerate(content):
         if not isinstance(part, allowed):
             kinds = ", ".join(repr(k.__struct_config__.tag) for k in allowed)
+            article = "an" if role == "assistant" else "a"
             raise ValueError(
-                f"a {role} message takes content of type {kinds}, not "
-                f"{part.__struct_config__.tag!r} (content[{index}])"
+                f"{article} {role} message takes content of type {kinds}, not "
+                f"{part.__struct_config__.tag!r} (at content[{index}].type)"
+            )
+
+
+def _check_one_kind(content: list[RealtimeContentPart]) -> None:
+    """Raise if an assistant message mixes text and audio parts (the schema has one kind)."""
+    for index, part in enumerate(content[1:], start=1):
+        if type(part) is not type(content[0]):
+            raise ValueError(
+                f"an assistant message holds either text or audio parts, not both "
+                f"(at content[{index}].type)"
             )
 
 
@@ -423,9 +472,9 @@ class RequestMessageItem(Model, tag_field="type", tag="message", kw_only=True):
     id: str | UnsetType = UNSET
 
     def __post_init__(self) -> None:
-        _check_role_content(self.role, self.content)
+        _check_role_content(_REQUEST_CONTENT, self.role, self.content)
         if self.role == "assistant" and self.id is not UNSET:
-            raise ValueError("an assistant message item takes no `id`")
+            raise ValueError("an assistant message item takes no `id` (at id)")
 
 
 class RequestFunctionCallItem(Model, tag_field="type", tag="function_call", kw_only=True):
@@ -477,7 +526,9 @@ class ResponseMessageItem(Model, tag_field="type", tag="message", kw_only=True):
     status: RealtimeItemStatus
 
     def __post_init__(self) -> None:
-        _check_role_content(self.role, self.content)
+        _check_role_content(_RESPONSE_CONTENT, self.role, self.content)
+        if self.role == "assistant":
+            _check_one_kind(self.content)
 
 
 class ResponseFunctionCallItem(Model, tag_field="type", tag="function_call", kw_only=True):
