@@ -1,0 +1,126 @@
+"""Fixtures of the component tests: a real HA core (`hass`) and a real emulator on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from homeassistant.const import CONF_API_KEY, CONF_LLM_HASS_API
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.azure_voice_live.const import (
+    CONF_API_VERSION,
+    CONF_ENDPOINT,
+    CONF_MODEL,
+    CONF_PROMPT,
+    CONF_TARGET,
+    DOMAIN,
+    TARGET_MODEL,
+)
+from emulator import Emulator
+
+API_KEY = "test-key-0123456789abcdef"
+FAST_PACE = {
+    "audio_speed": 50,
+    "text_delta_chars": 8,
+    "delta_interval_ms": 0,
+    "first_delta_delay_ms": 0,
+}
+SCENARIO: dict[str, Any] = {
+    "pace": FAST_PACE,
+    "rules": [
+        {
+            "match": "kitchen light",
+            "tool_calls": [
+                {
+                    "name": "input_boolean_turn_on",
+                    "arguments": {"entity_id": ["input_boolean.kitchen"]},
+                }
+            ],
+            "reply": "The kitchen light is on.",
+        },
+        {
+            "match": "secret switch",
+            "tool_calls": [
+                {
+                    "name": "input_boolean_turn_on",
+                    "arguments": {"entity_id": ["input_boolean.secret"]},
+                }
+            ],
+            "reply": "I tried.",
+        },
+        {
+            "match": "weather",
+            "tool_calls": [{"name": "get_weather", "arguments": {"city": "Oslo"}}],
+            "reply": "It is sunny.",
+        },
+    ],
+    "default_reply": "You said: {text}",
+    "tool_followup_reply": "Done. The tool said: {output}",
+}
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let HA load our integration from custom_components/."""
+
+
+@pytest.fixture(autouse=True)
+async def setup_core(hass: HomeAssistant) -> None:
+    """The `homeassistant` integration (exposed entities) that conversation depends on."""
+    assert await async_setup_component(hass, "homeassistant", {})
+
+
+@pytest.fixture
+def scenario() -> dict[str, Any]:
+    """The emulator's script; a test may override this fixture."""
+    return SCENARIO
+
+
+@pytest.fixture
+async def emulator(scenario: dict[str, Any], socket_enabled: None) -> AsyncIterator[Emulator]:
+    """A real Voice Live emulator on 127.0.0.1 (pytest-socket still allows no other host)."""
+    async with Emulator(api_key=API_KEY, scenario=scenario, use_espeak=False) as emu:
+        yield emu
+
+
+def entry_data(url: str, **overrides: Any) -> dict[str, Any]:
+    """Config entry data for a model on the emulator."""
+    return {
+        CONF_ENDPOINT: url,
+        CONF_API_KEY: API_KEY,
+        CONF_TARGET: TARGET_MODEL,
+        CONF_MODEL: "gpt-realtime",
+        CONF_API_VERSION: "2025-10-01",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def options() -> dict[str, Any]:
+    """The entry's options; a test may override this fixture."""
+    return {CONF_PROMPT: "You are a test assistant."}
+
+
+@pytest.fixture
+async def config_entry(
+    hass: HomeAssistant, emulator: Emulator, options: dict[str, Any]
+) -> MockConfigEntry:
+    """A loaded entry that talks to the emulator."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="gpt-realtime (127)",
+        data=entry_data(emulator.url),
+        options=options,
+        unique_id=f"{emulator.url.removeprefix('http://')}/gpt-realtime",
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+__all__ = ["API_KEY", "CONF_LLM_HASS_API", "entry_data"]

@@ -1,0 +1,139 @@
+"""The config flow against the real emulator: every branch, reauth and reconfigure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from homeassistant import config_entries
+from homeassistant.const import CONF_API_KEY
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from voicelive.events import SessionUpdate
+
+from custom_components.azure_voice_live.config_flow import unique_id_for
+from custom_components.azure_voice_live.const import (
+    CONF_AGENT_NAME,
+    CONF_AGENT_PROJECT,
+    CONF_AGENT_VERSION,
+    CONF_API_VERSION,
+    CONF_ENDPOINT,
+    CONF_MODEL,
+    CONF_TARGET,
+    DOMAIN,
+)
+from emulator import Emulator
+
+from .conftest import API_KEY, entry_data
+
+
+async def _start(hass: HomeAssistant, target: str) -> dict[str, Any]:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["model", "agent"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": target}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == target
+    return result
+
+
+def _model_input(url: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        CONF_ENDPOINT: url,
+        CONF_API_KEY: API_KEY,
+        CONF_MODEL: "gpt-realtime",
+        "advanced": {CONF_API_VERSION: "2025-10-01"},
+        **overrides,
+    }
+
+
+async def test_model_success(hass: HomeAssistant, emulator: Emulator) -> None:
+    """A model entry is created only after a real session was opened and configured."""
+    result = await _start(hass, "model")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _model_input(emulator.url + "/")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "gpt-realtime (127)"
+    assert result["data"] == entry_data(emulator.url)
+    assert result["result"].unique_id == unique_id_for(entry_data(emulator.url))
+    assert result["options"]["llm_hass_api"] == "assist"
+    session = emulator.sessions[-1]
+    updates = [e for e in session.received if isinstance(e, SessionUpdate)]
+    assert len(updates) == 1
+    assert updates[0].session.modalities == ["text"]
+    assert session.closed  # the validation session is not left open (it is billed)
+
+
+async def test_agent_success(hass: HomeAssistant, emulator: Emulator) -> None:
+    """The agent form: name, project and version."""
+    result = await _start(hass, "agent")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ENDPOINT: emulator.url,
+            CONF_API_KEY: API_KEY,
+            CONF_AGENT_NAME: "home-agent",
+            CONF_AGENT_PROJECT: "house",
+            CONF_AGENT_VERSION: "3",
+            "advanced": {CONF_API_VERSION: "2025-10-01"},
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "home-agent (127)"
+    assert result["data"][CONF_TARGET] == "agent"
+    assert result["result"].unique_id.endswith("/agent/house/home-agent")
+    assert emulator.sessions[-1].closed
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({CONF_API_KEY: "wrong-key"}, {"base": "invalid_auth"}),
+        ({CONF_ENDPOINT: "ftp://example"}, {CONF_ENDPOINT: "invalid_endpoint"}),
+        ({CONF_ENDPOINT: "http://127.0.0.1:1"}, {"base": "cannot_connect"}),
+    ],
+)
+async def test_errors_then_recover(
+    hass: HomeAssistant, emulator: Emulator, overrides: dict[str, Any], error: dict[str, str]
+) -> None:
+    """Each failure shows its error on the form, and the same flow then succeeds."""
+    result = await _start(hass, "model")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _model_input(emulator.url, **overrides)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == error
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _model_input(emulator.url)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_not_found_is_invalid_endpoint(hass: HomeAssistant, emulator: Emulator) -> None:
+    """A URL that answers 404 at the upgrade is not a Voice Live endpoint."""
+    result = await _start(hass, "model")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _model_input(emulator.url + "/not/voice-live")
+    )
+    assert result["errors"] == {CONF_ENDPOINT: "invalid_endpoint"}
+
+
+async def test_already_configured(hass: HomeAssistant, emulator: Emulator) -> None:
+    """One entry per endpoint and model."""
+    MockConfigEntry(
+        domain=DOMAIN,
+        data=entry_data(emulator.url),
+        unique_id=unique_id_for(entry_data(emulator.url)),
+    ).add_to_hass(hass)
+    result = await _start(hass, "model")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _model_input(emulator.url)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
