@@ -99,11 +99,16 @@ class ToolLoop:
             return True
         return False
 
+    def _start_round(self) -> None:
+        """Count a response that needs an answer from us (one round of the loop)."""
+        if not self._outputs_pending:
+            self.rounds += 1
+            self._outputs_pending = True
+
     async def _run_call(self, event: ResponseFunctionCallArgumentsDone) -> None:
         # The live service may put `name` on this event too; the item announced it anyway.
         name = event.__dict__.get("_vl_extra", {}).get("name") or self._names.get(event.call_id)
-        if not self._outputs_pending:
-            self.rounds += 1
+        self._start_round()
         if name is None:
             output = error_result("unknown_tool", "The call names no function.")
         elif self.rounds > self.max_rounds:
@@ -121,12 +126,12 @@ class ToolLoop:
                 item=RequestFunctionCallOutputItem(call_id=event.call_id, output=output)
             )
         )
-        self._outputs_pending = True
 
     async def _answer_approval(self, item: ResponseMCPApprovalRequestItem) -> None:
         if item.id in self._answered:
             return
         self._answered.add(item.id)
+        self._start_round()  # the service goes on with the call after our next response.create
         approve = self.tools.approves_mcp_call(item.server_label, item.name)
         LOGGER.info(
             "%s the MCP call %s on %s",

@@ -137,3 +137,110 @@ async def test_already_configured(hass: HomeAssistant, emulator: Emulator) -> No
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+
+
+async def test_reauth(hass: HomeAssistant, emulator: Emulator) -> None:
+    """A new key is proved with a session, stored, and the entry reloaded."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data=entry_data(emulator.url, api_key="old-key"),
+        unique_id=unique_id_for(entry_data(emulator.url)),
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: "still-wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: API_KEY}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_API_KEY] == API_KEY
+    await hass.async_block_till_done()
+
+
+async def test_reconfigure_model(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Reconfigure changes the model (and so the unique id), keeping the key when left empty."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data=entry_data(emulator.url),
+        unique_id=unique_id_for(entry_data(emulator.url)),
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ENDPOINT: "http://127.0.0.1:1",
+            CONF_MODEL: "gpt-4.1",
+            "advanced": {CONF_API_VERSION: "2025-10-01"},
+        },
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ENDPOINT: emulator.url,
+            CONF_MODEL: "gpt-4.1",
+            "advanced": {CONF_API_VERSION: "2025-10-01"},
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_MODEL] == "gpt-4.1"
+    assert entry.data[CONF_API_KEY] == API_KEY
+    assert entry.unique_id == unique_id_for(entry_data(emulator.url, model="gpt-4.1"))
+    assert entry.title == "gpt-4.1 (127)"
+    await hass.async_block_till_done()
+
+
+async def test_reconfigure_agent_new_key_and_conflict(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """An agent entry: a new key is taken; moving onto another entry's agent is refused."""
+    agent = entry_data(
+        emulator.url,
+        target="agent",
+        agent_name="a1",
+        agent_project="p",
+        agent_version="2",
+    )
+    agent.pop(CONF_MODEL)
+    entry = MockConfigEntry(domain=DOMAIN, data=agent, unique_id=unique_id_for(agent))
+    entry.add_to_hass(hass)
+    other = {**agent, CONF_AGENT_NAME: "a2"}
+    MockConfigEntry(domain=DOMAIN, data=other, unique_id=unique_id_for(other)).add_to_hass(hass)
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ENDPOINT: emulator.url,
+            CONF_API_KEY: API_KEY,
+            CONF_AGENT_NAME: "a1",
+            CONF_AGENT_PROJECT: "p",
+            "advanced": {CONF_API_VERSION: "2025-10-01"},
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert CONF_AGENT_VERSION not in entry.data
+    await hass.async_block_till_done()
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ENDPOINT: emulator.url,
+            CONF_AGENT_NAME: "a2",
+            CONF_AGENT_PROJECT: "p",
+            "advanced": {CONF_API_VERSION: "2025-10-01"},
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
