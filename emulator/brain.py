@@ -88,9 +88,7 @@ def needs_approval(server: MCPTool, tool: str) -> bool:
     if mode == "never":
         return False
     assert isinstance(mode, MCPApprovalFilter)
-    if mode.never is not UNSET and tool in mode.never:
-        return False
-    return True
+    return mode.never is UNSET or tool not in mode.never
 
 
 def _mcp_tool(ctx: Context, name: str) -> tuple[MCPTool, MCPToolInfo] | None:

@@ -25,7 +25,7 @@ def from_protocol_error(exc: ProtocolError) -> RequestError:
     """Map a strict-parse failure to the code that the service would use."""
     reason = exc.reason
     path = exc.path or None
-    if reason.startswith("not valid JSON") or reason.startswith("an event is a JSON object"):
+    if reason.startswith(("not valid JSON", "an event is a JSON object")):
         return RequestError("invalid_json", f"The event is not valid JSON: {reason}", None)
     if reason.startswith("event has no"):
         return RequestError("missing_required_parameter", "The event has no `type`.", "type")

@@ -9,6 +9,7 @@ keeps flat memory.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
 
 from voicelive.models import RealtimeConversationResponseItem
 
@@ -29,7 +30,7 @@ class ItemStore:
     def __len__(self) -> int:
         return len(self._items)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[RealtimeConversationResponseItem]:
         return iter(list(self._items.values()))
 
     def get(self, item_id: str) -> RealtimeConversationResponseItem | None:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import time
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from msgspec import UNSET
 from voicelive.audio import FORMAT_RATES, b64encode, encode_wire
 from voicelive.events import (
@@ -203,7 +203,9 @@ class ResponseRun:
                     response_id=self.id, output_index=self._current_index, item=finished
                 )
             )
-        details = RealtimeResponseStatusDetails(type="cancelled", reason=self.cancel_reason)
+        details = RealtimeResponseStatusDetails(
+            type="cancelled", reason=self.cancel_reason or "client_cancelled"
+        )
         await self.session.send(
             ResponseDone(response=self._done_response("cancelled", status_details=details))
         )
@@ -486,7 +488,7 @@ class ResponseRun:
         item = _message(item_id, [], "in_progress")
         self._current = item
         index = self._current_index = await self._add_output(item)
-        ids = {"response_id": self.id, "item_id": item_id, "output_index": index}
+        ids: dict[str, Any] = {"response_id": self.id, "item_id": item_id, "output_index": index}
         await session.send(
             ResponseContentPartAdded(**ids, content_index=0, part=AudioContentPart(transcript=""))
         )
@@ -594,21 +596,14 @@ def _message(item_id: str, content: list[Any], status: str) -> ResponseMessageIt
 
 
 def _replace(item: ResponseMCPCallItem, **changes: Any) -> ResponseMCPCallItem:
-    import msgspec
-
     return msgspec.structs.replace(item, **changes)
 
 
 def _with_status(
     item: ResponseMessageItem | ResponseFunctionCallItem | ResponseMCPCallItem, status: str
 ) -> RealtimeConversationResponseItem:
-    import msgspec
-
     if isinstance(item, ResponseMCPCallItem):
         return msgspec.structs.replace(
             item, error=item.error or {"type": "cancelled", "message": "response cancelled"}
         )
     return msgspec.structs.replace(item, status=status)
-
-
-_ = time  # monotonic clock is read by the session's playback tracking

@@ -74,9 +74,9 @@ class Emulator:
             return self._url
         app = web.Application()
         app.router.add_get(REALTIME_PATH, self._handle)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, shutdown_timeout=1.0)
+        site = web.TCPSite(runner, self.host, self.port)
         try:
             await site.start()
         except BaseException:
@@ -131,7 +131,11 @@ class Emulator:
             session.abort()
         await asyncio.sleep(0)
 
-    async def wait_for(self, predicate: Callable[[], object], timeout: float = 5.0) -> None:
+    async def wait_for(
+        self,
+        predicate: Callable[[], object],
+        timeout: float = 5.0,  # noqa: ASYNC109 - the test API takes a plain timeout
+    ) -> None:
         """Wait until `predicate()` is true; TimeoutError after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while not predicate():

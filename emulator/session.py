@@ -60,7 +60,6 @@ from voicelive.events import (
 from voicelive.models import (
     AudioContentPart,
     ErrorEventDetails,
-    FunctionTool,
     InputAudioContentPart,
     InputTextContentPart,
     MCPTool,
@@ -86,8 +85,9 @@ from .ids import new_id
 from .items import ItemStore
 from .mcp import MCPClient, MCPError, MCPToolInfo
 from .response import ResponseRun, chunks
-from .scenario import Rule
+from .scenario import Rule, Scenario
 from .sdp import answer_sdp
+from .tts import SpeechSynthesizer
 from .vad import EnergyVad
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ class EmulatorSession:
         self.received: EventLog = EventLog(emulator.log_limit)
         self.sent: EventLog = EventLog(emulator.log_limit)
         self.closed = False
-        self.tokens_used = 0
+        self.tokens_used: int = 0
         self.active_response: ResponseRun | None = None
         self.responses: int = 0
         self.pending_followup: Rule | None = None
@@ -208,12 +208,12 @@ class EmulatorSession:
         return self._stream_ms - self._buffer_start_ms
 
     @property
-    def scenario(self):  # type: ignore[no-untyped-def]
+    def scenario(self) -> Scenario:
         """The emulator's current scenario (swappable at any time)."""
         return self.emulator.scenario
 
     @property
-    def synth(self):  # type: ignore[no-untyped-def]
+    def synth(self) -> SpeechSynthesizer:
         """The emulator's shared speech synthesizer."""
         return self.emulator.synth
 
@@ -844,6 +844,3 @@ def _make_client(tool: MCPTool) -> MCPClient:
     if tool.authorization is not UNSET:
         headers.setdefault("Authorization", f"Bearer {tool.authorization}")
     return MCPClient(url=tool.server_url, headers=headers)
-
-
-_UNUSED = (FunctionTool,)

@@ -13,6 +13,8 @@ import logging
 import shutil
 import struct
 from collections import OrderedDict
+from functools import partial
+from typing import Any
 
 import numpy as np
 from voicelive.audio import resample
@@ -55,7 +57,7 @@ def parse_wav(data: bytes) -> tuple[bytes, int]:
 def tone_sequence(text: str, rate: int = RATE) -> bytes:
     """A beep per word (pitch from the word), so that audio without espeak-ng is obviously fake."""
     words = text.split() or ["."]
-    out: list[np.ndarray] = []
+    out: list[np.ndarray[Any, Any]] = []
     gap = np.zeros(int(rate * 0.06), dtype=np.float32)
     for word in words:
         freq = 440.0 + (sum(map(ord, word)) % 12) * 40.0
@@ -63,7 +65,8 @@ def tone_sequence(text: str, rate: int = RATE) -> bytes:
         t = np.arange(length, dtype=np.float32) / rate
         envelope = np.minimum(1.0, np.minimum(t, t[::-1]) * 100.0)
         out += [0.3 * envelope * np.sin(2 * np.pi * freq * t), gap]
-    return (np.concatenate(out) * 32767).astype("<i2").tobytes()
+    data: bytes = (np.concatenate(out) * 32767).astype("<i2").tobytes()
+    return data
 
 
 class SpeechSynthesizer:
@@ -95,7 +98,7 @@ class SpeechSynthesizer:
         if task is None:
             task = asyncio.get_running_loop().create_task(self._render(text, voice))
             self._inflight[key] = task
-            task.add_done_callback(lambda t, key=key: self._store(key, t))
+            task.add_done_callback(partial(self._store, key))
         return await asyncio.shield(task)
 
     def _store(self, key: tuple[str, str], task: asyncio.Task[bytes]) -> None:

@@ -11,7 +11,7 @@ stream faster than real time and still get the service's `audio_start_ms`/`audio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -29,12 +29,12 @@ class VadEvent:
     ms: int
 
 
-def speech_probability(frames: np.ndarray) -> np.ndarray:
+def speech_probability(frames: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Per-frame probability from loudness; `frames` is (n, samples) int16."""
     x = frames.astype(np.float32)
     power = np.mean(x * x, axis=1) + 1e-9
     dbfs = 10.0 * np.log10(power / (32768.0 * 32768.0))
-    p: np.ndarray = np.clip((dbfs - FLOOR_DBFS) / (CEIL_DBFS - FLOOR_DBFS), 0.0, 1.0)
+    p: np.ndarray[Any, Any] = np.clip((dbfs - FLOOR_DBFS) / (CEIL_DBFS - FLOOR_DBFS), 0.0, 1.0)
     return p
 
 
@@ -51,7 +51,7 @@ class EnergyVad:
             prefix_padding_ms=prefix_padding_ms,
             silence_duration_ms=silence_duration_ms,
         )
-        self._pending = np.zeros(0, dtype=np.int16)
+        self._pending: np.ndarray[Any, Any] = np.zeros(0, dtype=np.int16)
         self.frames_seen = 0  # 10 ms frames since the stream began
         self.speaking = False
         self._speech_run = 0
@@ -79,7 +79,7 @@ class EnergyVad:
 
     def process(self, pcm16: bytes) -> list[VadEvent]:
         """Analyse a chunk and return the speech starts and stops it completes."""
-        samples = np.frombuffer(pcm16, dtype="<i2")
+        samples: np.ndarray[Any, Any] = np.frombuffer(pcm16, dtype="<i2")
         if self._pending.size:
             samples = np.concatenate((self._pending, samples))
         count = samples.size // self.frame_samples
@@ -90,7 +90,8 @@ class EnergyVad:
         probs = speech_probability(samples[:cut].reshape(count, self.frame_samples))
         events: list[VadEvent] = []
         min_speech = MIN_SPEECH_MS // FRAME_MS
-        for is_speech in (probs >= self.threshold).tolist():
+        flags: list[bool] = [bool(v) for v in probs >= self.threshold]
+        for is_speech in flags:
             frame = self.frames_seen
             self.frames_seen += 1
             if not self.speaking:
