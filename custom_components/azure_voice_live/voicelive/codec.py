@@ -86,15 +86,16 @@ def _protocol_error(exc: msgspec.MsgspecError) -> ProtocolError:
     return ProtocolError(message, path)
 
 
-# A `str` holding lone surrogates cannot be UTF-8 (so it is no JSON text), and a document nested
-# deeper than the interpreter's recursion limit cannot be read: both are bad input, not crashes.
-_UNREADABLE = (UnicodeEncodeError, RecursionError)
+# Bytes that are not UTF-8 inside a JSON string (msgspec raises UnicodeDecodeError), a `str` with
+# lone surrogates (UnicodeEncodeError), and a document nested deeper than the interpreter's
+# recursion limit cannot be read: all three are bad input, not crashes.
+_UNREADABLE = (UnicodeError, RecursionError)
 
 
 def _unreadable(exc: BaseException) -> ProtocolError:
     if isinstance(exc, RecursionError):
         return ProtocolError("not valid JSON: nested too deeply", "")
-    return ProtocolError(f"not valid JSON: not UTF-8 text ({exc.__class__.__name__})", "")
+    return ProtocolError(f"not valid JSON: not UTF-8 text ({exc})", "")
 
 
 # --- Strict parsing -----------------------------------------------------------------------------
