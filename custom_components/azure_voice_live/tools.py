@@ -28,7 +28,6 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Context, HomeAssistant, SupportsResponse
 from homeassistant.exceptions import (
     HomeAssistantError,
-    ServiceNotFound,
     ServiceValidationError,
 )
 from homeassistant.helpers import config_validation as cv
@@ -146,6 +145,10 @@ class ServiceTool:
                         entity_id=entity_id,
                     )
             data[ATTR_ENTITY_ID] = targets
+        if not self.hass.services.has_service(self.domain, self.service):
+            return error_result(
+                "service_not_found", f"{self.domain}.{self.service} does not exist any more."
+            )
         try:
             wants_response = (
                 self.hass.services.supports_response(self.domain, self.service)
@@ -158,10 +161,6 @@ class ServiceTool:
                 blocking=True,
                 context=context,
                 return_response=wants_response,
-            )
-        except ServiceNotFound:
-            return error_result(
-                "service_not_found", f"{self.domain}.{self.service} does not exist any more."
             )
         except (vol.Invalid, ServiceValidationError) as err:
             return error_result("invalid_arguments", str(err) or type(err).__name__)
