@@ -52,6 +52,7 @@ _LOGGER = logging.getLogger(__name__)
 BACKLOG_MS = 5000  # mic audio kept while no channel is open
 MAX_APPEND_MS = 200  # one append carries at most this much backlog
 RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
+FIRST_TURN_MS = 5000  # after the wake word, people take a moment to start talking
 
 
 class Conversation:
@@ -97,6 +98,7 @@ class Conversation:
         self._streaming = not announcement
         # What the service is doing.
         self._user_speaking = False
+        self._heard_speech = False
         self._responses: set[str] = set()
         self._response_pending = False
         self._replies_done = 0
@@ -140,8 +142,14 @@ class Conversation:
         elif self.announcement and self.listen_after and self._replies_done and not self._streaming:
             self._streaming = True  # the announcement was played; now listen for an answer
             self._idle_since = self.clock_ms
-        elif self.clock_ms - self._idle_since >= self.follow_up_ms:
+        elif self.clock_ms - self._idle_since >= self._window_ms():
             self.end("follow-up window closed")
+
+    def _window_ms(self) -> float:
+        """How long silence may last: the follow-up window, and longer before the first turn."""
+        if self._heard_speech or self._replies_done:
+            return self.follow_up_ms
+        return max(self.follow_up_ms, FIRST_TURN_MS)
 
     def end(self, reason: str, *, failed: bool = False) -> None:
         """Finish the conversation (idempotent)."""
@@ -283,6 +291,7 @@ class Conversation:
             self._on_audio(event)
         elif isinstance(event, InputAudioBufferSpeechStarted):
             self._user_speaking = True
+            self._heard_speech = True
             self._idle_since = None
             await self._barge_in()
         elif isinstance(event, InputAudioBufferSpeechStopped):

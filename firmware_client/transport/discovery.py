@@ -6,8 +6,11 @@ software version and link protocol version, which HA's zeroconf matcher and conf
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import socket
+from typing import Any
 
 import ifaddr
 from voicelive.link import PROTOCOL_VERSION, SERVICE_TYPE
@@ -72,6 +75,7 @@ class Advertiser:
         self.interfaces = interfaces
         self.info: ServiceInfo | None = None
         self._zc: AsyncZeroconf | None = None
+        self._broadcast: asyncio.Future[Any] | None = None
 
     async def start(self) -> None:
         """Announce the service (renaming it if the name is taken on the network)."""
@@ -80,7 +84,11 @@ class Advertiser:
         else:
             self._zc = AsyncZeroconf(interfaces=self.interfaces, ip_version=IPVersion.V4Only)
         self.info = build_service_info(self.identity, self.port, self.addresses)
-        await self._zc.async_register_service(self.info, allow_name_change=True)
+        # The first await registers; the task it returns repeats the announcement for a couple
+        # of seconds, which need not hold up the start (stop() ends it if still running).
+        self._broadcast = asyncio.ensure_future(
+            await self._zc.async_register_service(self.info, allow_name_change=True)
+        )
         _LOGGER.info(
             "advertising %s on %s port %d", self.info.name, ", ".join(self.addresses), self.port
         )
@@ -89,7 +97,13 @@ class Advertiser:
         """Withdraw the service and close zeroconf."""
         if self._zc is None:
             return
+        if self._broadcast is not None:
+            self._broadcast.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._broadcast
+            self._broadcast = None
         if self.info is not None:
-            await self._zc.async_unregister_service(self.info)
+            goodbye = await self._zc.async_unregister_service(self.info)
+            await goodbye
         await self._zc.async_close()
         self._zc = None

@@ -15,7 +15,6 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-
 from voicelive.audio import resample
 
 RATE = 16000
