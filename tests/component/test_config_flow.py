@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from homeassistant import config_entries
@@ -26,6 +27,7 @@ from custom_components.azure_voice_live.const import (
 from emulator import Emulator
 
 from .conftest import API_KEY, entry_data
+from .misbehaving_service import MisbehavingService
 
 
 async def _start(hass: HomeAssistant, target: str) -> dict[str, Any]:
@@ -244,3 +246,33 @@ async def test_reconfigure_agent_new_key_and_conflict(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+
+
+@pytest.mark.parametrize(
+    ("mode", "error"), [("refuse", "session_rejected"), ("silent", "cannot_connect")]
+)
+async def test_session_refused_or_unanswered(
+    hass: HomeAssistant, socket_enabled: None, mode: str, error: str
+) -> None:
+    """A service that refuses or ignores session.update is reported on the form."""
+    async with MisbehavingService(mode) as service:  # type: ignore[arg-type]
+        with patch("custom_components.azure_voice_live.agent.SESSION_TIMEOUT", 0.2):
+            result = await _start(hass, "model")
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], _model_input(service.url)
+            )
+    assert result["errors"] == {"base": error}
+
+
+async def test_unexpected_error_is_unknown(hass: HomeAssistant, emulator: Emulator) -> None:
+    """A bug of ours shows `unknown` (and is logged), never a broken form."""
+    with patch(
+        "custom_components.azure_voice_live.config_flow.async_configure",
+        side_effect=RuntimeError("bug"),
+    ):
+        result = await _start(hass, "model")
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], _model_input(emulator.url)
+        )
+    assert result["errors"] == {"base": "unknown"}
+    assert emulator.sessions[-1].closed

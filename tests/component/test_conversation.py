@@ -16,6 +16,7 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+from msgspec import UNSET
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -255,3 +256,48 @@ async def test_mcp_approval(
         assert mcp_server.headers[-1]["X-Token"] == "mcp-secret"
     else:
         assert speech(result) == "Okay, I won't run get_weather."
+
+
+@pytest.mark.parametrize("options", [{"prompt": "Mood: {{ states('input_text.mood') }}."}])
+async def test_instructions_rendered_every_turn(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    """The instruction template is rendered per turn; a change updates the warm session."""
+    assert await async_setup_component(
+        hass, "input_text", {"input_text": {"mood": {"initial": "calm"}}}
+    )
+    await hass.async_block_till_done()
+    first = await converse(hass, "hello")
+    [update] = received(emulator, SessionUpdate)
+    assert update.session.instructions.endswith("Mood: calm.")
+    hass.states.async_set("input_text.mood", "cheerful")
+    await converse(hass, "again", first.conversation_id)
+    updates = received(emulator, SessionUpdate)
+    assert len(updates) == 2
+    assert updates[1].session.instructions.endswith("Mood: cheerful.")
+    assert updates[1].session.tools is UNSET  # only what changed is sent
+    assert len(emulator.sessions) == 1
+
+
+async def test_session_closed_by_service_is_reopened(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    """A warm session that the service closed is replaced at the next turn."""
+    first = await converse(hass, "hello")
+    await emulator.sessions[-1].close_socket(1000, "session expired")
+    entity = hass.data["entity_components"]["conversation"].get_entity(AGENT)
+    await wait_for(lambda: entity.sessions[first.conversation_id].live.closed)
+    again = await converse(hass, "are you there", first.conversation_id)
+    assert speech(again) == "You said: are you there"
+    assert len(emulator.sessions) == 2
+    assert entity.supported_languages == "*"
+
+
+@pytest.mark.parametrize("options", [{"llm_hass_api": "no_such_api"}])
+async def test_missing_llm_api_is_reported(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    """An Assist API that no longer exists gives an error response and opens no session."""
+    result = await converse(hass, "hello")
+    assert result.response.response_type is intent.IntentResponseType.ERROR
+    assert emulator.sessions == []
