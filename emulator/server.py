@@ -24,7 +24,7 @@ from .session import EmulatorSession
 from .tts import SpeechSynthesizer
 
 _LOGGER = logging.getLogger(__name__)
-DEFAULT_LOG_LIMIT = 10000
+DEFAULT_LOG_LIMIT = 4000
 
 
 def _json_error(status: int, code: str, message: str) -> web.Response:

@@ -51,7 +51,7 @@ class EnergyVad:
             prefix_padding_ms=prefix_padding_ms,
             silence_duration_ms=silence_duration_ms,
         )
-        self._pending: np.ndarray[Any, Any] = np.zeros(0, dtype=np.int16)
+        self._pending = bytearray()  # bytes of a frame not yet complete
         self.frames_seen = 0  # 10 ms frames since the stream began
         self.speaking = False
         self._speech_run = 0
@@ -79,15 +79,15 @@ class EnergyVad:
 
     def process(self, pcm16: bytes) -> list[VadEvent]:
         """Analyse a chunk and return the speech starts and stops it completes."""
-        samples: np.ndarray[Any, Any] = np.frombuffer(pcm16, dtype="<i2")
-        if self._pending.size:
-            samples = np.concatenate((self._pending, samples))
-        count = samples.size // self.frame_samples
-        cut = count * self.frame_samples
-        self._pending = samples[cut:].copy()
+        self._pending += pcm16
+        frame_bytes = self.frame_samples * 2
+        count = len(self._pending) // frame_bytes
         if not count:
             return []
-        probs = speech_probability(samples[:cut].reshape(count, self.frame_samples))
+        cut = count * frame_bytes
+        samples: np.ndarray[Any, Any] = np.frombuffer(bytes(self._pending[:cut]), dtype="<i2")
+        del self._pending[:cut]
+        probs = speech_probability(samples.reshape(count, self.frame_samples))
         events: list[VadEvent] = []
         min_speech = MIN_SPEECH_MS // FRAME_MS
         flags: list[bool] = [bool(v) for v in probs >= self.threshold]
