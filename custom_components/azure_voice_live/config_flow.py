@@ -389,7 +389,7 @@ class VoiceLiveOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Everything that shapes the session; advanced parts sit in collapsed sections."""
-        options = self.config_entry.options
+        options: Mapping[str, Any] = self.config_entry.options
         errors: dict[str, str] = {}
         placeholders = {"error": ""}
         if user_input is not None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from homeassistant.components import conversation
+from homeassistant.components.conversation.models import AbstractConversationAgent
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_LLM_HASS_API, MATCH_ALL
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -74,9 +75,7 @@ class ConversationSession:
     cancel_idle: CALLBACK_TYPE | None = None
 
 
-class VoiceLiveConversationEntity(
-    conversation.ConversationEntity, conversation.AbstractConversationAgent
-):
+class VoiceLiveConversationEntity(conversation.ConversationEntity, AbstractConversationAgent):
     """Azure Voice Live as a conversation agent."""
 
     _attr_has_entity_name = True
@@ -166,7 +165,8 @@ class VoiceLiveConversationEntity(
     ) -> None:
         """Send the user's text, stream the reply into the chat log, run tool calls."""
         conversation_id = chat_log.conversation_id
-        instructions = chat_log.content[0].content
+        system = chat_log.content[0]
+        instructions = system.content if isinstance(system, conversation.SystemContent) else ""
         session = self.sessions.get(conversation_id)
         if session is not None and session.live.closed:
             await self._async_close(conversation_id)
@@ -208,7 +208,7 @@ class VoiceLiveConversationEntity(
     async def _async_open(
         self, conversation_id: str, chat_log: conversation.ChatLog, instructions: str
     ) -> ConversationSession:
-        tools = AgentTools(self.hass, self.entry.options, llm_api=chat_log.llm_api)
+        tools = AgentTools(self.hass, self.agent.options, llm_api=chat_log.llm_api)
         request = build_session(
             self.entry.options,
             await tools.async_tools(),

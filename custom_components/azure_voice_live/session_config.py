@@ -120,7 +120,7 @@ _VAD_COMMON = (
 )
 _AZURE_VAD = (*_VAD_COMMON, CONF_TD_SPEECH_DURATION_MS, CONF_TD_REMOVE_FILLER_WORDS)
 _TD_FIELDS: dict[str, tuple[type[RealtimeTurnDetection], tuple[str, ...], bool]] = {
-    # type: (class, plain parameters, takes end_of_utterance_detection and languages)
+    # kind -> (class, plain parameters, whether it takes end_of_utterance_detection + languages)
     TD_SERVER_VAD: (ServerVAD, _VAD_COMMON, True),
     TD_SEMANTIC_VAD: (
         SemanticVAD,
@@ -187,7 +187,7 @@ def _voice(voice: Mapping[str, Any]) -> RealtimeVoice:
     kind = voice.get(CONF_VOICE_TYPE, DEFAULT_VOICE_TYPE)
     name = voice.get(CONF_VOICE_NAME) or ("alloy" if kind == VOICE_OPENAI else DEFAULT_VOICE_NAME)
     if kind == VOICE_OPENAI:
-        return OpenAIVoice(name=name)
+        return OpenAIVoice(name=cast("Any", name))
     prosody: dict[str, Any] = {
         key: voice[key]
         for key in (

@@ -35,7 +35,7 @@ from homeassistant.helpers import llm, selector
 from homeassistant.helpers.json import json_dumps
 from homeassistant.helpers.service import async_get_all_descriptions
 from msgspec import UNSET
-from voluptuous_openapi import convert
+from voluptuous_openapi import convert  # type: ignore[import-untyped]
 
 from .const import (
     CONF_MCP_ALLOWED_TOOLS,
@@ -258,12 +258,12 @@ class AgentTools:
                 if description is None:
                     LOGGER.warning("Skipping the service tool %s: no such service", full_name)
                     continue
-                tool = ServiceTool(self.hass, domain, service, description)
-                if tool.name in self._llm_tools:
+                service_tool = ServiceTool(self.hass, domain, service, description)
+                if service_tool.name in self._llm_tools:
                     LOGGER.warning("Skipping the service tool %s: name already taken", full_name)
                     continue
-                self._service_tools[tool.name] = tool
-                tools.append(tool.function_tool())
+                self._service_tools[service_tool.name] = service_tool
+                tools.append(service_tool.function_tool())
         tools.extend(self.mcp_tools())
         self._tools = tools
         return tools
