@@ -211,7 +211,7 @@ ITEM_ASSISTANT_TEXT = {
     "type": "message",
     "object": "conversation.item",
     "role": "assistant",
-    "content": [{"type": "text", "text": "It is 21 degrees."}],
+    "content": [{"type": "text", "text": "It is 21 degrees."}, {"type": "text", "text": "Cosy."}],
     "status": "incomplete",
 }
 ITEM_SYSTEM = {

@@ -840,3 +840,19 @@ def test_paths_of_nested_lists_are_indexed() -> None:
         "frames": [[0.1, 0.2], [0.3, "x"]],
     }
     assert refused("server", frames).path == "frames[1][1]"
+
+
+@pytest.mark.parametrize(
+    ("data", "path"),
+    [
+        (b'{"type": "response.cancel", "x": 1}', "x"),
+        (b'{"type": "response.done", "response": {}}', "type"),
+        (b"\x80", ""),
+        ("\ud800", ""),
+        (b"[" * 200_000, ""),
+    ],
+)
+def test_parse_strict_client_event_refuses_with_a_path(data: bytes | str, path: str) -> None:
+    with pytest.raises(ProtocolError) as info:
+        parse_strict_client_event(data)
+    assert info.value.path == path

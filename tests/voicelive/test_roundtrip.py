@@ -15,6 +15,7 @@ import msgspec
 import pytest
 from voicelive import ProtocolError, UnknownEvent
 from voicelive.codec import (
+    _struct_candidates,
     parse_client_event,
     parse_event,
     parse_server_event,
@@ -41,6 +42,7 @@ from voicelive.models import (
     RealtimeRequestSession,
     RealtimeResponseOptions,
     RequestMessageItem,
+    SemanticVAD,
     ServerEchoCancellation,
     ServerVAD,
 )
@@ -414,3 +416,12 @@ def test_building_a_message_that_breaks_its_role_fails_at_once() -> None:
         RequestMessageItem(
             role="system", content=[InputTextContentPart(text="a"), OpenAIVoice(name="ash")]
         )  # type: ignore[list-item]
+
+
+type _Alias = ServerVAD | SemanticVAD
+
+
+def test_lenient_rebuild_sees_through_type_aliases() -> None:
+    """A `type X = ...` alias in a model's annotation is unwrapped to its member models."""
+    assert _struct_candidates(_Alias | None) == [ServerVAD, SemanticVAD]
+    assert _struct_candidates(int | str) == []

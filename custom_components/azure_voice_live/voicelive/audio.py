@@ -9,7 +9,6 @@ port that Home Assistant also ships for Python 3.13).
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Iterator
 from typing import Literal
 
@@ -49,7 +48,7 @@ def b64decode(text: str) -> bytes:
     """Base64 text from an event as audio bytes; raises ValueError for anything not base64."""
     try:
         return base64.b64decode(text, validate=True)
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error, or a non-ASCII character in the text
         raise ValueError(f"audio is not valid base64: {exc}") from None
 
 

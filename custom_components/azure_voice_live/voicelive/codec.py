@@ -48,7 +48,7 @@ _raw_decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 
 _AT_PATH = re.compile(r"^(?P<msg>.*?) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
-_FIELD_NAME = re.compile(r"field `(?P<name>[^`]+)`")
+_FIELD_MESSAGE = re.compile(r"^Object (missing required|contains unknown) field `(?P<name>[^`]+)`")
 # A model's own check (`__post_init__`) ends its message with `(at <path relative to the model>)`.
 _RELATIVE_PATH = re.compile(r" \(at (?P<rel>[^()]+)\)$")
 
@@ -56,9 +56,7 @@ _RELATIVE_PATH = re.compile(r" \(at (?P<rel>[^()]+)\)$")
 # --- Errors -------------------------------------------------------------------------------------
 
 
-def _join(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
+def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
@@ -69,10 +67,9 @@ def _protocol_error(exc: msgspec.MsgspecError) -> ProtocolError:
     message, path = (match["msg"], match["path"].lstrip(".")) if match else (text, "")
     if isinstance(exc, msgspec.DecodeError) and not isinstance(exc, msgspec.ValidationError):
         return ProtocolError(f"not valid JSON: {text}", "")
-    if message.startswith(("Object missing required field", "Object contains unknown field")):
-        name = _FIELD_NAME.search(message)
-        if name:
-            path = _join(path, name["name"])
+    field = _FIELD_MESSAGE.match(message)
+    if field:  # msgspec reports a missing or unknown field at its object: point at the field
+        path = _join(path, field["name"])
     if path == "type" and message.startswith("Invalid value"):
         message = message.replace("Invalid value", "unknown event type", 1)
     elif path == "type" and message.startswith("Object missing required field `type`"):
@@ -181,8 +178,7 @@ def _lenient_event[E: Model](
     except _Misfit as exc:
         problem = str(_protocol_error(first_error))
         return UnknownEvent(raw, problem=f"{problem}; {exc}" if str(exc) else problem)
-    if found_extra[0]:
-        event.__dict__[_HAS_EXTRA] = True
+    event.__dict__[_HAS_EXTRA] = found_extra[0]
     return event
 
 

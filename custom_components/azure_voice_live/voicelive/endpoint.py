@@ -63,17 +63,18 @@ def build_url(
     if path.endswith(REALTIME_PATH):
         path = path[: -len(REALTIME_PATH)]
     query: dict[str, str] = {"api-version": api_version}
-    if model is not None:
-        if not model.strip():
-            raise EndpointError("the model name is empty")
-        query["model"] = model.strip()
-    elif agent is not None:
+    if agent is not None:
         if not agent.name or not agent.project:
             raise EndpointError("an agent needs a name and a project")
         query["agent-name"] = agent.name
         query["agent-project-name"] = agent.project
         if agent.version:
             query["agent-version"] = agent.version
+    else:
+        model_name = (model or "").strip()
+        if not model_name:
+            raise EndpointError("the model name is empty")
+        query["model"] = model_name
     netloc = parts.hostname if port is None else f"{parts.hostname}:{port}"
     if ":" in parts.hostname:  # IPv6 literal
         netloc = f"[{parts.hostname}]" + ("" if port is None else f":{port}")
