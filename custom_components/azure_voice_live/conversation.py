@@ -86,6 +86,7 @@ class VoiceLiveConversationEntity(conversation.ConversationEntity, AbstractConve
         self.entry = entry
         self.agent = entry.runtime_data
         self.sessions: dict[str, ConversationSession] = {}
+        self._opening: dict[str, asyncio.Lock] = {}
         self._attr_unique_id = entry.entry_id
         self._attr_device_info = dr.DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
@@ -167,12 +168,7 @@ class VoiceLiveConversationEntity(conversation.ConversationEntity, AbstractConve
         conversation_id = chat_log.conversation_id
         system = chat_log.content[0]
         instructions = system.content if isinstance(system, conversation.SystemContent) else ""
-        session = self.sessions.get(conversation_id)
-        if session is not None and session.live.closed:
-            await self._async_close(conversation_id)
-            session = None
-        if session is None:
-            session = await self._async_open(conversation_id, chat_log, instructions)
+        session = await self._async_get_session(conversation_id, chat_log, instructions)
         async with session.lock:
             self._cancel_idle(session)
             try:
@@ -204,6 +200,24 @@ class VoiceLiveConversationEntity(conversation.ConversationEntity, AbstractConve
                 await self._async_close(conversation_id)
                 raise
             self._schedule_idle(conversation_id, session)
+
+    async def _async_get_session(
+        self, conversation_id: str, chat_log: conversation.ChatLog, instructions: str
+    ) -> ConversationSession:
+        """The warm session of the conversation, or a new one (never two for one conversation)."""
+        lock = self._opening.setdefault(conversation_id, asyncio.Lock())
+        try:
+            async with lock:
+                session = self.sessions.get(conversation_id)
+                if session is not None and session.live.closed:
+                    await self._async_close(conversation_id)
+                    session = None
+                if session is None:
+                    session = await self._async_open(conversation_id, chat_log, instructions)
+                return session
+        finally:
+            if not lock.locked():
+                self._opening.pop(conversation_id, None)
 
     async def _async_open(
         self, conversation_id: str, chat_log: conversation.ChatLog, instructions: str

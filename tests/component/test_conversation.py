@@ -301,3 +301,14 @@ async def test_missing_llm_api_is_reported(
     result = await converse(hass, "hello")
     assert result.response.response_type is intent.IntentResponseType.ERROR
     assert emulator.sessions == []
+
+
+async def test_concurrent_first_turns_share_one_session(
+    hass: HomeAssistant, emulator: Emulator, config_entry: MockConfigEntry
+) -> None:
+    """Two turns racing on a new conversation open one session, not two (no leaked session)."""
+    first, second = await asyncio.gather(
+        converse(hass, "one", "kitchen-chat"), converse(hass, "two", "kitchen-chat")
+    )
+    assert {speech(first), speech(second)} == {"You said: one", "You said: two"}
+    assert len(emulator.sessions) == 1
