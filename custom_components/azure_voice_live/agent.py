@@ -14,9 +14,12 @@ import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from homeassistant.components import conversation
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_API_KEY
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_API_KEY, CONF_LLM_HASS_API
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import llm, template
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .const import (
@@ -26,12 +29,16 @@ from .const import (
     CONF_API_VERSION,
     CONF_ENDPOINT,
     CONF_MODEL,
+    CONF_PROMPT,
     CONF_TARGET,
     DEFAULT_API_VERSION,
+    DOMAIN,
     LOGGER,
     SESSION_TIMEOUT,
     TARGET_AGENT,
 )
+from .session_config import build_session
+from .tools import AgentTools
 from .voicelive import AnyServerEvent, AuthenticationError, ConnectionClosedError, VoiceLiveError
 from .voicelive.client import VoiceLiveConnection, connect
 from .voicelive.endpoint import AgentTarget
@@ -165,6 +172,61 @@ class VoiceLiveAgent:
     def options(self) -> Mapping[str, Any]:
         """The agent's options (voice, tools, turn detection, ...)."""
         return self.entry.options
+
+    def llm_context(self, context: Context | None = None) -> llm.LLMContext:
+        """The LLM context of a voice session (no chat log, no user text yet)."""
+        return llm.LLMContext(
+            platform=DOMAIN,
+            context=context,
+            user_prompt=None,
+            language=self.hass.config.language,
+            assistant=conversation.DOMAIN,
+            device_id=None,
+        )
+
+    async def async_voice_tools(self, context: Context | None = None) -> AgentTools:
+        """The tools of a voice session: the Assist API chosen in the options, services, MCP."""
+        llm_api: llm.APIInstance | None = None
+        if api_id := self.options.get(CONF_LLM_HASS_API):
+            try:
+                llm_api = await llm.async_get_api(self.hass, api_id, self.llm_context(context))
+            except HomeAssistantError as err:
+                LOGGER.error("The LLM API %s is not available: %s", api_id, err)
+        return AgentTools(self.hass, self.options, llm_api=llm_api)
+
+    def render_instructions(self, llm_api: llm.APIInstance | None) -> str:
+        """The instruction template rendered now, as HA's own agents render it."""
+        prompt = template.Template(
+            llm.BASE_PROMPT + (self.options.get(CONF_PROMPT) or llm.DEFAULT_INSTRUCTIONS_PROMPT),
+            self.hass,
+        ).async_render(
+            {
+                "ha_name": self.hass.config.location_name,
+                "user_name": None,
+                "llm_context": self.llm_context(),
+            },
+            parse_result=False,
+        )
+        return f"{prompt}\n{llm_api.api_prompt}" if llm_api is not None else prompt
+
+    async def async_build_voice_session(
+        self, audio_overrides: Mapping[str, Any] | None = None
+    ) -> tuple[RealtimeRequestSession, AgentTools]:
+        """The session and tools of a voice (satellite) session.
+
+        `audio_overrides` takes the option keys of the audio section (`input_audio_format`,
+        `input_audio_sampling_rate`, `output_audio_format`, `noise_reduction`,
+        `echo_cancellation`): what the satellite really sends and plays. Feed every server event
+        of the session to a `ToolLoop(connection, tools)` to run the model's tool calls.
+        """
+        tools = await self.async_voice_tools()
+        session = build_session(
+            self.options,
+            await tools.async_tools(),
+            instructions=self.render_instructions(tools.llm_api),
+            audio_overrides=audio_overrides,
+        )
+        return session, tools
 
     async def async_connect(self) -> VoiceLiveConnection:
         """Dial the service; a refused key starts the reauth flow before the error goes up."""
