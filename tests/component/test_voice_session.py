@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from homeassistant.core import Context, HomeAssistant
+from msgspec import UNSET
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from voicelive.events import SessionUpdate
 
@@ -21,7 +22,6 @@ from custom_components.azure_voice_live.voicelive.models import (
     RequestMessageItem,
 )
 from emulator import Emulator
-from msgspec import UNSET
 
 from .test_conversation import switches
 
@@ -77,13 +77,6 @@ async def test_voice_session_runs_tools(
     finally:
         await live.close()
     assert config_entry.runtime_data.live_sessions == set()
-
-
-def UNSET -> Any:
-    """msgspec's UNSET: the field is absent from the event."""
-    from msgspec import UNSET
-
-    return UNSET
 
 
 @pytest.mark.parametrize("options", [{"llm_hass_api": "gone"}])
