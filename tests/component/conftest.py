@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.const import CONF_API_KEY, CONF_LLM_HASS_API
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
@@ -72,6 +73,19 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 async def setup_core(hass: HomeAssistant) -> None:
     """The `homeassistant` integration (exposed entities) that conversation depends on."""
     assert await async_setup_component(hass, "homeassistant", {})
+
+
+@pytest.fixture
+async def switches(hass: HomeAssistant) -> None:
+    """Two real input_booleans: the kitchen one exposed to Assist, the secret one not."""
+    assert await async_setup_component(
+        hass,
+        "input_boolean",
+        {"input_boolean": {"kitchen": {"name": "Kitchen"}, "secret": {"name": "Secret"}}},
+    )
+    await hass.async_block_till_done()
+    async_expose_entity(hass, "conversation", "input_boolean.kitchen", True)
+    async_expose_entity(hass, "conversation", "input_boolean.secret", False)
 
 
 @pytest.fixture

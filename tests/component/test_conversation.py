@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from homeassistant.components import conversation
-from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.const import CONF_API_KEY
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -25,7 +22,6 @@ from voicelive.events import ConversationItemCreate, ResponseCreate, SessionUpda
 from voicelive.models import (
     FunctionTool,
     MCPTool,
-    RequestFunctionCallOutputItem,
     RequestMCPApprovalResponseItem,
 )
 
@@ -33,55 +29,8 @@ from custom_components.azure_voice_live.const import IDLE_TIMEOUT
 from emulator import Emulator
 
 from .conftest import API_KEY, FAST_PACE
+from .helpers import AGENT, converse, outputs, received, speech, wait_for
 from .mcp_server import MCPServer
-
-AGENT = "conversation.gpt_realtime_127"
-
-
-async def converse(
-    hass: HomeAssistant, text: str, conversation_id: str | None = None
-) -> conversation.ConversationResult:
-    """One text turn with our agent."""
-    return await conversation.async_converse(hass, text, conversation_id, Context(), agent_id=AGENT)
-
-
-def speech(result: conversation.ConversationResult) -> str:
-    """The spoken reply."""
-    return str(result.response.speech["plain"]["speech"])
-
-
-def received(emulator: Emulator, kind: type) -> list[Any]:
-    """Events of a type that the newest emulator session received."""
-    return [e for e in emulator.sessions[-1].received if isinstance(e, kind)]
-
-
-def outputs(emulator: Emulator) -> list[dict[str, Any]]:
-    """The function outputs that we sent to the newest session, parsed."""
-    return [
-        json.loads(e.item.output)
-        for e in received(emulator, ConversationItemCreate)
-        if isinstance(e.item, RequestFunctionCallOutputItem)
-    ]
-
-
-async def wait_for(predicate: Any) -> None:
-    """Wait (2 s at most) until the emulator has seen something (it runs in the same loop)."""
-    async with asyncio.timeout(2):
-        while not predicate():  # noqa: ASYNC110 - the emulator offers no event for this
-            await asyncio.sleep(0.01)
-
-
-@pytest.fixture
-async def switches(hass: HomeAssistant) -> None:
-    """Two real input_booleans: the kitchen one exposed to Assist, the secret one not."""
-    assert await async_setup_component(
-        hass,
-        "input_boolean",
-        {"input_boolean": {"kitchen": {"name": "Kitchen"}, "secret": {"name": "Secret"}}},
-    )
-    await hass.async_block_till_done()
-    async_expose_entity(hass, "conversation", "input_boolean.kitchen", True)
-    async_expose_entity(hass, "conversation", "input_boolean.secret", False)
 
 
 @pytest.fixture

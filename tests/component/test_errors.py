@@ -19,7 +19,7 @@ from custom_components.azure_voice_live.const import DOMAIN
 from emulator import Emulator
 
 from .conftest import API_KEY, FAST_PACE, entry_data
-from .test_conversation import converse, speech, wait_for
+from .helpers import converse, speech, wait_for
 
 FAULTS = {
     "pace": FAST_PACE,

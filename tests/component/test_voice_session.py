@@ -23,10 +23,6 @@ from custom_components.azure_voice_live.voicelive.models import (
 )
 from emulator import Emulator
 
-from .test_conversation import switches
-
-__all__ = ["switches"]
-
 
 @pytest.fixture
 def options() -> dict[str, Any]:
