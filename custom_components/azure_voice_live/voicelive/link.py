@@ -27,7 +27,12 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from .codec import AnyServerEvent, parse_server_event, parse_strict_client_event
+from .codec import (
+    AnyServerEvent,
+    _protocol_error,
+    parse_server_event,
+    parse_strict_client_event,
+)
 from .errors import ProtocolError
 from .events import ClientEvent
 
@@ -177,25 +182,48 @@ def parse_link_message(data: str | bytes) -> LinkMessage:
     try:
         message: LinkMessage = _link_decoder.decode(data)
     except msgspec.MsgspecError as exc:
-        raise ProtocolError(f"bad link message: {exc}") from None
+        error = _protocol_error(exc)
+        raise ProtocolError(f"bad link message: {error.reason}", error.path) from None
+    except (UnicodeError, RecursionError) as exc:  # not UTF-8, or nested past the stack
+        raise ProtocolError(f"bad link message: not valid JSON ({exc})") from None
     return message
 
 
 def _is_link_frame(data: str | bytes) -> bool:
     # Cheap test before a full parse: audio frames are by far the most common and never match.
-    head = data[:64] if isinstance(data, bytes) else data[:64].encode()
+    head = data[:64] if isinstance(data, bytes) else data[:64].encode("utf-8", "replace")
     return b'"satellite.' in head
 
 
+def _is_link_type(event: ClientEvent | AnyServerEvent) -> bool:
+    return event.type.startswith(_PREFIX)
+
+
 def decode_from_satellite(data: str | bytes) -> ClientEvent | LinkMessage:
-    """A frame that HA received from a satellite: a link message or a strict client event."""
+    """A frame that HA received from a satellite: a link message or a strict client event.
+
+    The cheap test can also match an event whose text starts with `"satellite.` early on (in
+    `instructions`, say); such a frame is read as the event it is.
+    """
     if _is_link_frame(data):
-        return parse_link_message(data)
+        try:
+            return parse_link_message(data)
+        except ProtocolError as link_error:
+            try:
+                return parse_strict_client_event(data)
+            except ProtocolError:
+                raise link_error from None
     return parse_strict_client_event(data)
 
 
 def decode_from_home(data: str | bytes) -> AnyServerEvent | LinkMessage:
     """A frame that a satellite received from HA: a link message or a (lenient) server event."""
     if _is_link_frame(data):
-        return parse_link_message(data)
+        try:
+            return parse_link_message(data)
+        except ProtocolError as link_error:
+            event = parse_server_event(data, strict=False)
+            if _is_link_type(event):  # a malformed link message is not an unknown event
+                raise link_error from None
+            return event
     return parse_server_event(data, strict=False)
