@@ -26,7 +26,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
 from .agent import LiveSession, VoiceLiveAgent
-from .const import CONF_PROMPT, DOMAIN, IDLE_TIMEOUT, LOGGER, TURN_TIMEOUT
+from .const import CONF_PROMPT, CONF_SERVICES, DOMAIN, IDLE_TIMEOUT, LOGGER, TURN_TIMEOUT
 from .session_config import build_session
 from .tool_loop import ToolLoop
 from .tools import AgentTools
@@ -95,7 +95,7 @@ class VoiceLiveConversationEntity(conversation.ConversationEntity, AbstractConve
             model="Azure AI Voice Live",
             entry_type=dr.DeviceEntryType.SERVICE,
         )
-        if entry.options.get(CONF_LLM_HASS_API):
+        if entry.options.get(CONF_LLM_HASS_API) or entry.options.get(CONF_SERVICES):
             self._attr_supported_features = conversation.ConversationEntityFeature.CONTROL
 
     @property

@@ -6,6 +6,10 @@ When the model calls a function, the loop runs it through `AgentTools`, sends th
 service refuses a `response.create` while a response is still active). It is bounded: after
 `MAX_TOOL_ROUNDS` rounds in one user turn the model gets an error result and a response without
 tools, so a model that keeps calling tools cannot loop for ever.
+
+MCP approval requests are answered by the options' policy with an `mcp_approval_response` item
+inside `conversation.item.create` (the form the live service documents); the service goes on with
+the approved call in the next response, which the loop asks for the same way.
 """
 
 from __future__ import annotations

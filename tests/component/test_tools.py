@@ -23,6 +23,7 @@ from homeassistant.util.json import JsonObjectType
 
 from custom_components.azure_voice_live.tool_loop import ToolLoop
 from custom_components.azure_voice_live.tools import AgentTools, function_name
+from custom_components.azure_voice_live.voicelive.codec import parse_server_event
 from custom_components.azure_voice_live.voicelive.events import (
     ConversationItemCreate,
     ResponseCreate,
@@ -320,3 +321,29 @@ async def test_loop_is_bounded(hass: HomeAssistant, house: None) -> None:
         )
     )
     assert json.loads(sender.sent[-1].item.output)["error"] == "unknown_tool"
+
+
+async def test_name_on_arguments_done_is_used(hass: HomeAssistant, house: None) -> None:
+    """The live service may put `name` on arguments.done; the call runs without the item."""
+    tools = await _tools(hass)
+    sender = _Sender()
+    loop = ToolLoop(sender, tools)
+    event = parse_server_event(
+        json.dumps(
+            {
+                "type": "response.function_call_arguments.done",
+                "response_id": "r",
+                "item_id": "i",
+                "output_index": 0,
+                "call_id": "c",
+                "arguments": '{"text": "named"}',
+                "name": "test_report",
+            }
+        ),
+        strict=False,
+    )
+    await loop.handle(event)
+    assert json.loads(sender.sent[-1].item.output) == {
+        "success": True,
+        "response": {"echo": "named"},
+    }
