@@ -72,6 +72,7 @@ class Conversation:
         channel: Channel | None = None,
         announcement: bool = False,
         listen_after: bool = True,
+        listen_chime: bytes = b"",
         on_state: Callable[[str], None] | None = None,
     ) -> None:
         self.connector = connector
@@ -84,6 +85,7 @@ class Conversation:
         self.reconnect_timeout = reconnect_timeout
         self.announcement = announcement
         self.listen_after = listen_after
+        self.listen_chime = listen_chime
         self._on_state = on_state
         self._channel: Channel | None = channel
         self._preset_channel = channel is not None
@@ -141,6 +143,7 @@ class Conversation:
             self.end("announcement played")
         elif self.announcement and self.listen_after and self._replies_done and not self._streaming:
             self._streaming = True  # the announcement was played; now listen for an answer
+            self.playback.write(self.listen_chime)
             self._idle_since = self.clock_ms
         elif self.clock_ms - self._idle_since >= self._window_ms():
             self.end("follow-up window closed")

@@ -211,7 +211,10 @@ class Satellite:
         _LOGGER.info("announcement: %s", request.text)
         self._run(
             self._new_conversation(
-                channel=request.channel, announcement=True, listen_after=request.listen
+                channel=request.channel,
+                announcement=True,
+                listen_after=request.listen,
+                listen_chime=chimes.wake_chime(self.playback.rate) if self.chimes_on else b"",
             )
         )
 

@@ -212,3 +212,31 @@ async def test_an_announcement_is_played_then_the_satellite_goes_idle(tmp_path: 
     speaker, rate = read_wav(tmp_path / "speaker.wav")
     (span,) = speech_spans(speaker, rate, min_dbfs=-30)
     assert abs((span[1] - span[0]) - 500) <= 20
+
+
+async def test_an_announcement_can_ask_for_an_answer(tmp_path: Path) -> None:
+    app = await _started(_paired_options(tmp_path, silence(0.2), speed=4.0, follow_up_seconds=1))
+    try:
+        assert app.link is not None and app.stored is not None
+        async with aiohttp.ClientSession() as http:
+            ws, _, _ = await pair(http, app.link.port, app.stored.pairing_key)
+            await ws.send_str(encode_link_message(Announce(text="Shall I", listen=True)))
+            for event in (
+                ResponseCreated(response=RealtimeResponse(id="resp_1")),
+                ResponseDone(response=RealtimeResponse(id="resp_1", status="completed")),
+            ):
+                await ws.send_str(serialize_event(event).decode())
+            frames = []
+            while True:
+                msg = await ws.receive(timeout=10)
+                frames.append(msg.data)
+                if "satellite.session_end" in msg.data:
+                    break
+            await ws.close()
+            await asyncio.wait_for(app.wait_wav_done(), 10)
+    finally:
+        await app.stop()
+    # After the announcement the mic streamed to HA for the follow-up window, then it ended.
+    assert all("input_audio_buffer.append" in f for f in frames[:-1])
+    assert len(frames) > 10
+    assert parse_link_message(frames[-1]) == SessionEnd(reason="follow-up window closed")
