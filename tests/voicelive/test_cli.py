@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -145,6 +146,30 @@ def test_server_side_every_example_then_bad_ones() -> None:
     assert verdicts(lenient.stdout) == [{"ok": True, "event": json.loads(lines[-2])}]
 
 
+def test_a_line_that_is_not_utf8_gets_a_verdict_and_the_run_goes_on() -> None:
+    lines = [
+        b'{"type": "response.cancel"}',
+        b"\xff\xfe garbage",
+        b'{"type": "conversation.item.delete", "item_id": "caf\xe9"}',  # Latin-1, not UTF-8
+        '{"type": "conversation.item.delete", "item_id": "café"}'.encode(),
+        '{"type": "café"}'.encode(),
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "voicelive", "check", "--side", "client"],
+        input=b"\n".join(lines) + b"\n",
+        capture_output=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": "ascii"},
+    )
+    assert result.returncode == 0, result.stderr
+    out = verdicts(result.stdout.decode())
+    assert [v["ok"] for v in out] == [True, False, False, True, False]
+    assert out[1]["path"] == out[2]["path"] == ""
+    assert out[4] == {"ok": False, "error": "unknown event type 'café'", "path": "type"}
+    assert "not valid JSON" in out[2]["error"]
+
+
 def test_no_input_no_output() -> None:
     result = run_cli("check", "--side", "server")
     assert (result.returncode, result.stdout) == (0, "")
@@ -170,12 +195,14 @@ def test_bad_arguments_exit_2(args: tuple[str, ...]) -> None:
 # --- The same code in process (for coverage) ----------------------------------------------------
 
 
-def test_main_in_process(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO('{"type": "response.cancel"}\n{"type": 1}\n'))
+def test_main_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(b'{"type": "response.cancel"}\n{"type": 1}\n'))
+    out_bytes = io.BytesIO()
+    stdout = io.TextIOWrapper(out_bytes, encoding="ascii")  # the locale does not matter
+    monkeypatch.setattr(sys, "stdin", stdin)
+    monkeypatch.setattr(sys, "stdout", stdout)
     assert main(["check", "--side", "client", "--roundtrip"]) == 0
-    out = verdicts(capsys.readouterr().out)
+    out = verdicts(out_bytes.getvalue().decode())
     assert out == [
         {"ok": True, "event": {"type": "response.cancel"}},
         {"ok": False, "error": "Expected `str`", "path": "type"},
@@ -187,9 +214,9 @@ def test_main_in_process(
 
 def test_run_check_writes_one_line_per_line() -> None:
     args = build_parser().parse_args(["check", "--side", "server", "--lenient"])
-    stdout = io.StringIO()
-    assert run_check(args, io.StringIO('{"type": "warning"}\n\n'), stdout) == 0
-    assert verdicts(stdout.getvalue())[0] == {"ok": True}
+    stdout = io.BytesIO()
+    assert run_check(args, io.BytesIO(b'{"type": "warning"}\r\n\n'), stdout) == 0
+    assert verdicts(stdout.getvalue().decode())[0] == {"ok": True}
     assert len(stdout.getvalue().splitlines()) == 2
     assert check_line('{"type": "warning"}', "server", roundtrip=True, lenient=True) == {
         "ok": True,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import msgspec
 
@@ -20,7 +20,7 @@ from .errors import ProtocolError
 _encoder = msgspec.json.Encoder()
 
 
-def check_line(line: str, side: str, *, roundtrip: bool, lenient: bool) -> dict[str, Any]:
+def check_line(line: str | bytes, side: str, *, roundtrip: bool, lenient: bool) -> dict[str, Any]:
     """The verdict on one input line, as the JSON object that the contract prints."""
     try:
         event = parse_event(line, "client" if side == "client" else "server", strict=not lenient)
@@ -31,12 +31,17 @@ def check_line(line: str, side: str, *, roundtrip: bool, lenient: bool) -> dict[
     return {"ok": True}
 
 
-def run_check(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    """Read stdin line by line and write one verdict per line, flushing as it goes."""
+def run_check(args: argparse.Namespace, stdin: BinaryIO, stdout: BinaryIO) -> int:
+    """Read stdin line by line and write one verdict per line, flushing as it goes.
+
+    Both streams are bytes (`main` passes the standard streams' buffers): a line that is not
+    UTF-8 gets its verdict like any other bad line, and the output is UTF-8 JSON, whatever the
+    locale says.
+    """
     for raw_line in stdin:
-        line = raw_line.rstrip("\r\n")
+        line = raw_line.rstrip(b"\r\n")
         verdict = check_line(line, args.side, roundtrip=args.roundtrip, lenient=args.lenient)
-        stdout.write(_encoder.encode(verdict).decode() + "\n")
+        stdout.write(_encoder.encode(verdict) + b"\n")
         stdout.flush()
     return 0
 
@@ -75,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; argparse exits with status 2 on bad arguments."""
     args = build_parser().parse_args(argv)
-    return run_check(args, sys.stdin, sys.stdout)
+    return run_check(args, sys.stdin.buffer, sys.stdout.buffer)
 
 
 if __name__ == "__main__":
