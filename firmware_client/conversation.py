@@ -45,7 +45,7 @@ from voicelive.events import (
 
 from .audio.playback import PlaybackBuffer, PlaybackTag
 from .settings import AudioSettings
-from .transport.base import Channel, ChannelClosed, Connector
+from .transport.base import Channel, ChannelClosed, Connector, SessionEndedByHome
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ BACKLOG_MS = 5000  # mic audio kept while no channel is open
 MAX_APPEND_MS = 200  # one append carries at most this much backlog
 RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
 FIRST_TURN_MS = 5000  # after the wake word, people take a moment to start talking
+ANNOUNCE_WAIT_MS = 30000  # an announcement's audio may take a while to be generated
 
 
 class Conversation:
@@ -152,6 +153,8 @@ class Conversation:
         """How long silence may last: the follow-up window, and longer before the first turn."""
         if self._heard_speech or self._replies_done:
             return self.follow_up_ms
+        if self.announcement:
+            return max(self.follow_up_ms, ANNOUNCE_WAIT_MS)
         return max(self.follow_up_ms, FIRST_TURN_MS)
 
     def end(self, reason: str, *, failed: bool = False) -> None:
@@ -247,6 +250,10 @@ class Conversation:
             try:
                 while not self.ended:
                     await self._on_event(await channel.recv())
+            except SessionEndedByHome as exc:
+                self._channel = None  # already over on HA's side: no session_end back
+                self.end(f"ended by Home Assistant: {exc.reason}", failed=True)
+                return
             except ChannelClosed as exc:
                 if self._ended.is_set():
                     return

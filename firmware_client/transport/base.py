@@ -15,6 +15,16 @@ class ChannelClosed(ConnectionClosedError):
     """The channel went away (the service or Home Assistant dropped it)."""
 
 
+class SessionEndedByHome(ChannelClosed):
+    """Home Assistant ended the session on purpose (its upstream closed or never opened).
+
+    Unlike a drop, this is not retried: the conversation ends, and the next wake starts anew.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(None, reason)
+
+
 class Channel(Protocol):
     """One Voice Live session, from the satellite's side: client events out, server events in."""
 

@@ -46,7 +46,13 @@ from voicelive.link import (
 )
 
 from ..settings import AudioSettings
-from .base import AnnounceRequest, ChannelClosed, HomeRequest, MuteRequest
+from .base import (
+    AnnounceRequest,
+    ChannelClosed,
+    HomeRequest,
+    MuteRequest,
+    SessionEndedByHome,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -87,7 +93,7 @@ class LinkChannel:
     def __init__(self, server: LinkServer, peer: _Peer) -> None:
         self._server = server
         self._peer = peer
-        self._queue: asyncio.Queue[AnyServerEvent | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[AnyServerEvent | ChannelClosed] = asyncio.Queue()
         self.closed = False
 
     def deliver(self, event: AnyServerEvent) -> None:
@@ -96,9 +102,14 @@ class LinkChannel:
             self._queue.put_nowait(event)
 
     def lost(self) -> None:
-        """HA went away: the next `recv` raises."""
+        """HA went away: the next `recv` raises `ChannelClosed`."""
         self.closed = True
-        self._queue.put_nowait(None)
+        self._queue.put_nowait(ChannelClosed(None, "Home Assistant disconnected"))
+
+    def ended_by_home(self, reason: str) -> None:
+        """HA ended the session: the next `recv` raises `SessionEndedByHome`."""
+        self.closed = True
+        self._queue.put_nowait(SessionEndedByHome(reason))
 
     async def send(self, event: ClientEvent) -> None:
         """Validate a client event strictly and send it to HA."""
@@ -109,17 +120,17 @@ class LinkChannel:
     async def recv(self) -> AnyServerEvent:
         """The next server event that HA forwarded."""
         event = await self._queue.get()
-        if event is None:
-            self._queue.put_nowait(None)  # later calls raise too
-            raise ChannelClosed(None, "Home Assistant disconnected")
+        if isinstance(event, ChannelClosed):
+            self._queue.put_nowait(event)  # later calls raise too
+            raise event
         return event
 
     async def close(self, reason: str) -> None:
         """Tell HA that the conversation is over (HA then closes the upstream session)."""
+        self._server.release(self)
         if self.closed:
             return
         self.closed = True
-        self._server.release(self)
         with contextlib.suppress(ChannelClosed):
             await self._peer.send_text(encode_link_message(SessionEnd(reason=reason)))
 
@@ -303,6 +314,12 @@ class LinkServer:
     def _on_link_message(self, peer: _Peer, message: LinkMessage) -> None:
         if isinstance(message, SetMuted):
             self.requests.put_nowait(MuteRequest(muted=message.muted))
+        elif isinstance(message, SessionEnd):
+            channel = self._channel
+            if channel is not None and not channel.closed:
+                _LOGGER.info("Home Assistant ended the session: %s", message.reason)
+                self._channel = None
+                channel.ended_by_home(message.reason)
         elif isinstance(message, Announce):
             listen = message.listen if isinstance(message.listen, bool) else False
             if self._channel is not None and not self._channel.closed:

@@ -240,3 +240,27 @@ async def test_an_announcement_can_ask_for_an_answer(tmp_path: Path) -> None:
     assert all("input_audio_buffer.append" in f for f in frames[:-1])
     assert len(frames) > 10
     assert parse_link_message(frames[-1]) == SessionEnd(reason="follow-up window closed")
+
+
+async def test_home_assistant_can_end_the_session(tmp_path: Path) -> None:
+    # HA could not open Voice Live: it says so with session_end, and the satellite gives up
+    # this conversation (error chime) instead of retrying; the next wake starts anew.
+    app = await _started(_paired_options(tmp_path, command_pcm(), lead_in_ms=1000))
+    try:
+        assert app.link is not None and app.stored is not None
+        async with aiohttp.ClientSession() as http:
+            ws, _, _ = await pair(http, app.link.port, app.stored.pairing_key)
+            wake = parse_link_message((await ws.receive(timeout=10)).data)
+            assert isinstance(wake, Wake)
+            first_event = (await ws.receive(timeout=5)).data
+            assert '"session.update"' in first_event
+            await ws.send_str(encode_link_message(SessionEnd(reason="upstream_unavailable")))
+            await asyncio.wait_for(app.wait_wav_done(), 30)
+            await ws.close()
+    finally:
+        await app.stop()
+    (conversation,) = app.satellite.history
+    assert conversation.failed
+    assert conversation.end_reason == "ended by Home Assistant: upstream_unavailable"
+    assert conversation.sessions_opened == 1  # not retried
+    assert app.satellite.state == "idle"
