@@ -21,7 +21,7 @@ from .transport.base import Connector
 from .transport.direct import DirectConnector
 from .transport.discovery import Advertiser
 from .transport.link_server import Identity, LinkServer
-from .wakeword import make_detector
+from .wakeword import MODEL_RATE, make_detector
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class SatelliteApp:
         self._zc_interfaces = zeroconf_interfaces
         self._zc_addresses = zeroconf_addresses
         self.connector: Connector = self._make_connector()
-        detector = make_detector(options.wake_word, rate=self.audio.capture_rate)
+        detector = make_detector(options.wake_word, rate=MODEL_RATE)
         converter = MicConverter(
             device_rate=self.backend.mic_rate,
             channels=self.backend.mic_channels,
@@ -129,7 +129,17 @@ class SatelliteApp:
         return self.link
 
     async def start(self) -> None:
-        """Bring everything up: the link server and advertisement (paired), then audio."""
+        """Bring everything up: the link server and advertisement (paired), then audio.
+
+        If a part fails to start (a busy port, a missing device), what did start is stopped.
+        """
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         if self.stored is not None and self.stored.key_is_new:
             announce_key(self.stored, self.options.name)
         if self.link is not None:

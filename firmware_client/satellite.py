@@ -1,9 +1,10 @@
 """The satellite between conversations: idle listening for the wake word, mute, chimes.
 
-Mic chunks arrive on the event loop (from the audio backend); they are converted to frames at the
-session's rate once, then either fed to the local wake word detector (idle: nothing leaves the
-device) or handed to the running `Conversation`. Requests from home (announce, mute) arrive
-through the connector. State changes are logged at INFO.
+Mic chunks arrive on the event loop (from the audio backend). While idle they are converted to
+the wake word model's 16 kHz and fed to the local detector (nothing leaves the device); during a
+conversation they are converted to the session's rate and handed to the `Conversation`. Each
+path converts straight from the device, so a 16 kHz mic costs no resampling at all while idle.
+Requests from home (announce, mute) arrive through the connector. State changes are logged at INFO.
 """
 
 from __future__ import annotations
@@ -60,6 +61,16 @@ class Satellite:
         self.playback = playback
         self.converter = converter
         self.detector = detector
+        self.wake_converter = (
+            MicConverter(
+                device_rate=converter.device_rate,
+                channels=converter.channels,
+                rate=detector.rate,
+                frame_ms=converter.frame_ms,
+            )
+            if detector is not None
+            else None
+        )
         self.wake_word = detector.name if detector is not None else NO_WAKE_WORD
         # Without a wake word the satellite is always listening: the session stays open.
         self.follow_up_ms = math.inf if detector is None else follow_up_ms(follow_up_seconds)
@@ -114,8 +125,24 @@ class Satellite:
 
     def on_mic(self, chunk: bytes) -> None:
         """Raw device audio, on the event loop (the backend schedules this)."""
-        for frame in self.converter.process(chunk):
-            self._on_frame(frame)
+        if self.conversation is None and self.wake_converter is not None:
+            self._listen_for_wake(self.wake_converter.process(chunk))
+        else:
+            for frame in self.converter.process(chunk):
+                self._on_frame(frame)
+
+    def _listen_for_wake(self, frames: list[bytes]) -> None:
+        detector = self.detector
+        assert detector is not None
+        for frame in frames:
+            self.frames_heard += 1
+            if self.muted or not self.accept_wakes:
+                continue
+            if detector.process(frame):
+                _LOGGER.info("wake word %s heard", self.wake_word)
+                self.converter.reset()  # the session's audio starts right after the wake word
+                self._begin(None)
+                return
 
     def _on_frame(self, frame: bytes) -> None:
         self.frames_heard += 1
@@ -125,15 +152,11 @@ class Satellite:
         if conversation is not None:
             conversation.on_frame(frame)
             return
-        if not self.accept_wakes:
-            return
-        if self.detector is None:
-            if self.frames_heard * self.converter.frame_ms >= self._rearm_at_ms:
-                self._begin(frame)
-            return
-        if self.detector.process(frame):
-            _LOGGER.info("wake word %s heard", self.wake_word)
-            self._begin(None)
+        if not self.accept_wakes or self.detector is not None:
+            return  # a chunk that straddled the end of a conversation
+        # Always listening: a session opens at once (after a backoff when opening failed).
+        if self.frames_heard * self.converter.frame_ms >= self._rearm_at_ms:
+            self._begin(frame)
 
     def _begin(self, first_frame: bytes | None) -> None:
         self.wakes += 1
@@ -177,6 +200,8 @@ class Satellite:
             self.playback.forget()
             if self.detector is not None:
                 self.detector.reset()
+            if self.wake_converter is not None:
+                self.wake_converter.reset()
         _LOGGER.info("conversation over: %s", reason)
         if conversation.failed:
             self._failures += 1

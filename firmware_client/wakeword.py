@@ -24,6 +24,7 @@ class WakeWordDetector(Protocol):
     """Something that hears a wake word in a stream of mono PCM16 frames."""
 
     name: str
+    rate: int
 
     def process(self, pcm16: bytes) -> bool:
         """Feed one frame; True when the wake word was just heard."""

@@ -30,6 +30,12 @@ class MicConverter:
         self._frames = FrameBuffer(self.frame_bytes)
         self._partial = b""
 
+    def reset(self) -> None:
+        """Start a fresh stream (no filter state, no partial frame from an earlier one)."""
+        self._resampler = Resampler(self.device_rate, self.rate)
+        self._frames = FrameBuffer(self.frame_bytes)
+        self._partial = b""
+
     def process(self, chunk: bytes) -> list[bytes]:
         """Convert one device chunk; return the frames that are now complete."""
         whole = SAMPLE_WIDTH * self.channels

@@ -63,6 +63,11 @@ class PyAudioBackend:
         self._streams: list[Any] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sink: MicSink | None = None
+        # PortAudio's constants, looked up once so that the callbacks do no imports.
+        self._continue = 0
+        self._complete = 1
+        self._overflow_flag = 0
+        self._underflow_flag = 0
 
     async def start(self, sink: MicSink) -> None:
         """Open and start the streams (PortAudio's setup runs off the event loop)."""
@@ -72,6 +77,9 @@ class PyAudioBackend:
 
     def _open(self) -> None:
         pyaudio = _pyaudio()
+        self._continue, self._complete = pyaudio.paContinue, pyaudio.paComplete
+        self._overflow_flag = pyaudio.paInputOverflow
+        self._underflow_flag = pyaudio.paOutputUnderflow
         self._pa = pyaudio.PyAudio()
         try:
             if self.capture:
@@ -119,8 +127,7 @@ class PyAudioBackend:
     def _on_mic(
         self, in_data: bytes | None, frame_count: int, time_info: Any, status: int
     ) -> tuple[None, int]:
-        pyaudio = _pyaudio()
-        if status & pyaudio.paInputOverflow:
+        if status & self._overflow_flag:
             self.overflows += 1
         loop, sink = self._loop, self._sink
         if in_data and loop is not None and sink is not None:
@@ -128,22 +135,21 @@ class PyAudioBackend:
             try:
                 loop.call_soon_threadsafe(sink, bytes(in_data))
             except RuntimeError:  # the loop is closing; nothing to deliver to
-                return None, pyaudio.paComplete
-        return None, pyaudio.paContinue
+                return None, self._complete
+        return None, self._continue
 
     def _on_speaker(
         self, in_data: bytes | None, frame_count: int, time_info: Any, status: int
     ) -> tuple[bytes, int]:
-        pyaudio = _pyaudio()
-        if status & pyaudio.paOutputUnderflow:
+        if status & self._underflow_flag:
             self.underruns += 1
         self.speaker_blocks += 1
         mono = bytearray(frame_count * SAMPLE_WIDTH)
         self.playback.read_into(mono)
         if self.speaker_channels == 1:
-            return bytes(mono), pyaudio.paContinue
+            return bytes(mono), self._continue
         samples = np.frombuffer(mono, dtype="<i2")
-        return np.repeat(samples, self.speaker_channels).tobytes(), pyaudio.paContinue
+        return np.repeat(samples, self.speaker_channels).tobytes(), self._continue
 
     # --- teardown -------------------------------------------------------------------------------
 

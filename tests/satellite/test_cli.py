@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 from pathlib import Path
 
@@ -106,3 +107,34 @@ async def test_python_m_firmware_client_runs_a_wav_demo(tmp_path: Path) -> None:
     chime, *reply, end = spans
     assert chime[1] - chime[0] < 300 and end[1] - end[0] < 300
     assert sum(b - a for a, b in reply) > 1000
+
+
+async def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
+    mic = write_wav(tmp_path / "mic.wav", command_pcm())
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "firmware_client",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-zeroconf",
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--mic-wav",
+            str(mic),
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert "voicelive-satellite:" in err.decode()
+    assert "address already in use" in err.decode().lower()
+    # The key was still made and printed once, so the user can pair after fixing the port.
+    assert "New pairing key" in out.decode()
