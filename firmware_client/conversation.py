@@ -54,6 +54,7 @@ MAX_APPEND_MS = 200  # one append carries at most this much backlog
 RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
 FIRST_TURN_MS = 5000  # after the wake word, people take a moment to start talking
 ANNOUNCE_WAIT_MS = 30000  # an announcement's audio may take a while to be generated
+SERVER_QUIET_MS = 30000  # "speaking" or "responding" with no event for this long is stale
 
 
 class Conversation:
@@ -102,6 +103,7 @@ class Conversation:
         # What the service is doing.
         self._user_speaking = False
         self._heard_speech = False
+        self._last_event_ms = 0
         self._responses: set[str] = set()
         self._response_pending = False
         self._replies_done = 0
@@ -129,12 +131,12 @@ class Conversation:
     def _check_end(self) -> None:
         if self._ended.is_set():
             return
-        busy = (
-            self._user_speaking
-            or self._response_pending
-            or bool(self._responses)
-            or self.playback.pending_bytes > 0
-        )
+        # What the service said is only trusted while it keeps talking: a turn that never got its
+        # response (or its speech_stopped) must not hold a paid session open for ever.
+        server_busy = (
+            self._user_speaking or self._response_pending or bool(self._responses)
+        ) and self.clock_ms - self._last_event_ms < SERVER_QUIET_MS
+        busy = server_busy or self.playback.pending_bytes > 0
         if busy:
             self._idle_since = None
             return
@@ -177,11 +179,12 @@ class Conversation:
         receiver = asyncio.create_task(self._receive_loop(), name="satellite-receive")
         ended = asyncio.create_task(self._ended.wait(), name="satellite-end")
         try:
-            await asyncio.wait({receiver, ended}, return_when=asyncio.FIRST_COMPLETED)
-            if receiver.done() and not receiver.cancelled() and receiver.exception() is not None:
-                exc = receiver.exception()
-                _LOGGER.error("the conversation failed: %s", exc, exc_info=exc)
-                self.end(f"error: {exc}", failed=True)
+            await asyncio.wait({sender, receiver, ended}, return_when=asyncio.FIRST_COMPLETED)
+            for worker in (sender, receiver):
+                if worker.done() and not worker.cancelled() and worker.exception() is not None:
+                    exc = worker.exception()
+                    _LOGGER.error("the conversation failed: %s", exc, exc_info=exc)
+                    self.end(f"error: {exc}", failed=True)
         finally:
             for task in (sender, receiver, ended):
                 task.cancel()
@@ -297,6 +300,7 @@ class Conversation:
     # --- server events --------------------------------------------------------------------------
 
     async def _on_event(self, event: AnyServerEvent) -> None:
+        self._last_event_ms = self.clock_ms
         if isinstance(event, ResponseAudioDelta):
             self._on_audio(event)
         elif isinstance(event, InputAudioBufferSpeechStarted):

@@ -12,6 +12,7 @@ import pytest
 from voicelive.audio import b64encode
 from voicelive.codec import serialize_event
 from voicelive.events import (
+    InputAudioBufferSpeechStarted,
     ResponseAudioDelta,
     ResponseAudioDone,
     ResponseCreated,
@@ -264,3 +265,28 @@ async def test_home_assistant_can_end_the_session(tmp_path: Path) -> None:
     assert conversation.end_reason == "ended by Home Assistant: upstream_unavailable"
     assert conversation.sessions_opened == 1  # not retried
     assert app.satellite.state == "idle"
+
+
+async def test_a_turn_that_never_ends_does_not_hold_the_session_open(tmp_path: Path) -> None:
+    # The service says the user started speaking and then says nothing more, ever. The satellite
+    # stops trusting that after 30 s of audio and closes the session after the follow-up window.
+    options = _paired_options(tmp_path, command_pcm(), lead_in_ms=1000, speed=40.0)
+    app = await _started(options)
+    try:
+        assert app.link is not None and app.stored is not None
+        async with aiohttp.ClientSession() as http:
+            ws, _, _ = await pair(http, app.link.port, app.stored.pairing_key)
+            assert isinstance(parse_link_message((await ws.receive(timeout=10)).data), Wake)
+            started = InputAudioBufferSpeechStarted(audio_start_ms=0, item_id="item_1")
+            await ws.send_str(serialize_event(started).decode())
+            while True:
+                text = (await ws.receive(timeout=10)).data
+                if "satellite.session_end" in text:
+                    break
+            await ws.close()
+            await asyncio.wait_for(app.wait_wav_done(), 30)
+    finally:
+        await app.stop()
+    (conversation,) = app.satellite.history
+    assert conversation.end_reason == "follow-up window closed"
+    assert 30000 <= conversation.clock_ms <= 30000 + 1500 + 2000
