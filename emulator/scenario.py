@@ -102,7 +102,8 @@ class Scenario(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A whole script: pace, utterance transcripts, rules and the fallback reply."""
 
     pace: Pace = msgspec.field(default_factory=Pace)
-    utterances: list[str] = msgspec.field(default_factory=list)
+    # null scripts an utterance that cannot be transcribed (input_audio_transcription.failed)
+    utterances: list[str | None] = msgspec.field(default_factory=list)
     rules: list[Rule] = msgspec.field(default_factory=list)
     default_reply: str = "You said: {text}"
     tool_followup_reply: str = "Done. The tool said: {output}"

@@ -43,6 +43,7 @@ from voicelive.events import (
     InputAudioBufferSpeechStopped,
     InputAudioTranscriptionCompleted,
     InputAudioTranscriptionDelta,
+    InputAudioTranscriptionFailed,
     MCPApprovalResponse,
     MCPListToolsCompleted,
     MCPListToolsFailed,
@@ -441,7 +442,8 @@ class EmulatorSession:
     async def _commit(self, item_id: str, duration_ms: float, *, end_ms: float) -> None:
         self._buffer_start_ms = end_ms
         self._audio_ms_in += duration_ms
-        text = self._next_transcript(duration_ms)
+        scripted = self._next_transcript(duration_ms)
+        text = scripted or ""
         self._user_texts[item_id] = text
         previous = self.items.last_id
         await self.send(InputAudioBufferCommitted(previous_item_id=previous or "", item_id=item_id))
@@ -458,7 +460,19 @@ class EmulatorSession:
                 previous_item_id=previous if previous is not None else UNSET, item=item
             )
         )
-        if self.config.input_audio_transcription is not UNSET:
+        if self.config.input_audio_transcription is not UNSET and scripted is None:
+            await self.send(
+                InputAudioTranscriptionFailed(
+                    item_id=item_id,
+                    content_index=0,
+                    error={
+                        "type": "transcription_error",
+                        "code": "audio_unintelligible",
+                        "message": "The audio could not be transcribed.",
+                    },
+                )
+            )
+        elif self.config.input_audio_transcription is not UNSET:
             for piece in chunks(text, self.scenario.pace.text_delta_chars * 2):
                 await self.send(
                     InputAudioTranscriptionDelta(item_id=item_id, content_index=0, delta=piece)
@@ -470,12 +484,13 @@ class EmulatorSession:
                 msgspec.structs.replace(item, content=[InputAudioContentPart(transcript=text)])
             )
 
-    def _next_transcript(self, duration_ms: float) -> str:
+    def _next_transcript(self, duration_ms: float) -> str | None:
+        """The scripted transcript of the next utterance (None: it cannot be transcribed)."""
         utterances = self.scenario.utterances
         if self._utterance_index < len(utterances):
             text = utterances[self._utterance_index]
             self._utterance_index += 1
-            return str(text)
+            return text
         return f"[{duration_ms / 1000:.1f} seconds of speech]"
 
     async def _clear(self, event: InputAudioBufferClear) -> None:

@@ -257,3 +257,27 @@ async def test_silence_never_triggers(scripted: Emulator) -> None:
         await conn.send(InputAudioBufferClear())
         events = await read_until(conn, "input_audio_buffer.cleared")
         assert types(events) == ["input_audio_buffer.cleared"]
+
+
+async def test_an_utterance_that_cannot_be_transcribed() -> None:
+    scenario = {"pace": FAST_PACE, "utterances": [None]}
+    async with Emulator(scenario=scenario) as emu, client(emu) as conn:
+        transcription = RealtimeAudioInputTranscriptionSettings(model="whisper-1")
+        await conn.send(
+            SessionUpdate(session=RealtimeRequestSession(input_audio_transcription=transcription))
+        )
+        await read_until(conn, "session.updated")
+        await stream(conn, await speech("mumble mumble"))
+        events = await read_until(conn, "response.created")
+        assert collapse(types(events)) == [
+            "input_audio_buffer.speech_started",
+            "input_audio_buffer.speech_stopped",
+            "input_audio_buffer.committed",
+            "conversation.item.created",
+            "conversation.item.input_audio_transcription.failed",
+            "response.created",
+        ]
+        failed = as_dict(events[4])
+        assert failed["item_id"] == as_dict(events[3])["item"]["id"]
+        assert failed["error"]["code"] == "audio_unintelligible"
+        await read_until(conn, "response.done")
