@@ -11,6 +11,8 @@ of mic audio that went through the satellite. Cases:
   idle, wake word on     speech without the wake word: only the wake word model runs
   talking, wake word on  "okay nabu", then commands: streaming up and replies played
   talking, wake word off always listening: a session is open and streams the whole time
+  WAV clock alone        the harness: the WAV backend ticking with nothing listening; on a Pi
+                         the PyAudio backend's callbacks take its place
 
 The goal is under 3 % of one core on this machine, so that a Pi Zero 2 W (about 4-6x slower per
 core) keeps up with plenty of headroom.
@@ -39,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from voicelive.audio import resample  # noqa: E402
 
 from firmware_client.app import SatelliteApp  # noqa: E402
+from firmware_client.audio.wav_backend import WavBackend  # noqa: E402
 from firmware_client.options import Options  # noqa: E402
 
 RATE = 16000
@@ -89,6 +92,33 @@ async def wait_listening(port: int) -> None:
             return
         await asyncio.sleep(0.05)
     raise RuntimeError("the emulator did not start")
+
+
+async def clock_alone(speaker: Path, speed: float, seconds: float) -> dict[str, float]:
+    """The WAV backend on its own: what the harness costs, to subtract from the cases."""
+    backend = WavBackend(None, speaker, speed=speed)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    await backend.start(lambda chunk: None)
+    await asyncio.sleep(seconds / speed)
+    await backend.stop()
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    audio_s = backend.elapsed_ms / 1000.0
+    return {
+        "audio_s": audio_s,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "cpu_pct": 100.0 * cpu / audio_s,
+        "sent_s": 0.0,
+        "played_s": 0.0,
+    }
+
+
+def row(name: str, result: dict[str, float]) -> str:
+    return (
+        f"{name:24} {result['audio_s']:8.1f} {result['wall_s']:7.2f} "
+        f"{result['cpu_s']:7.3f} {result['cpu_pct']:9.2f}% "
+        f"{result['sent_s']:7.1f} {result['played_s']:8.1f}"
+    )
 
 
 async def run_case(options: Options) -> dict[str, float]:
@@ -179,12 +209,8 @@ async def main() -> None:
                     follow_up_seconds=6.0,
                     state_dir=work / "state",
                 )
-                result = await run_case(options)
-                print(
-                    f"{name:24} {result['audio_s']:8.1f} {result['wall_s']:7.2f} "
-                    f"{result['cpu_s']:7.3f} {result['cpu_pct']:9.2f}% "
-                    f"{result['sent_s']:7.1f} {result['played_s']:8.1f}"
-                )
+                print(row(name, await run_case(options)))
+            print(row("WAV clock alone", await clock_alone(work / "clock.wav", speed, 30.0)))
         finally:
             emulator.terminate()
             await emulator.wait()
