@@ -49,6 +49,7 @@ from .const import (
     CONF_ENDPOINT,
     CONF_INPUT_AUDIO_FORMAT,
     CONF_INPUT_SAMPLING_RATE,
+    CONF_KIND,
     CONF_MAX_TOKENS,
     CONF_MCP_ALLOWED_TOOLS,
     CONF_MCP_APPROVED_TOOLS,
@@ -113,6 +114,7 @@ from .const import (
     EOU_THRESHOLD_LEVELS,
     INPUT_AUDIO_FORMATS,
     INPUT_SAMPLING_RATES,
+    KIND_SATELLITE,
     LOGGER,
     MCP_APPROVAL_MODES,
     NOISE_REDUCTION_TYPES,
@@ -128,7 +130,9 @@ from .const import (
     TOOL_CHOICES,
     TRANSCRIPTION_MODELS,
     VOICE_TYPES,
+    entry_kind,
 )
+from .satellite_flow import SatelliteFlowMixin, SatelliteOptionsFlow
 from .session_config import build_session
 from .voicelive import (
     AuthenticationError,
@@ -279,14 +283,16 @@ def _connection_data(target: str, user_input: Mapping[str, Any]) -> dict[str, An
     return data
 
 
-class VoiceLiveConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Connect Home Assistant to an Azure Voice Live resource."""
+class VoiceLiveConfigFlow(SatelliteFlowMixin, ConfigFlow, domain=DOMAIN):
+    """Connect Home Assistant to an Azure Voice Live resource, or adopt a Pi satellite."""
 
     VERSION = 1
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Choose between a model and an Azure AI Foundry agent."""
-        return self.async_show_menu(step_id="user", menu_options=[TARGET_MODEL, TARGET_AGENT])
+        """Choose between a model, an Azure AI Foundry agent, and a Pi satellite by address."""
+        return self.async_show_menu(
+            step_id="user", menu_options=[TARGET_MODEL, TARGET_AGENT, KIND_SATELLITE]
+        )
 
     async def async_step_model(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Connect to a model on the resource."""
@@ -318,7 +324,9 @@ class VoiceLiveConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """The service refused the key: ask for a new one."""
+        """The service refused the key (or a satellite its pairing key): ask for a new one."""
+        if entry_data.get(CONF_KIND) == KIND_SATELLITE:
+            return await self.async_step_satellite_reauth()
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -344,6 +352,8 @@ class VoiceLiveConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the endpoint, the model or agent, the API version (and the key, if given)."""
         entry = self._get_reconfigure_entry()
+        if entry_kind(entry) == KIND_SATELLITE:
+            return await self.async_step_satellite_reconfigure(user_input)
         target = entry.data.get(CONF_TARGET, TARGET_MODEL)
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -371,7 +381,9 @@ class VoiceLiveConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
-        """The agent's options."""
+        """The agent's options, or which agent a satellite uses."""
+        if entry_kind(config_entry) == KIND_SATELLITE:
+            return SatelliteOptionsFlow()
         return VoiceLiveOptionsFlow()
 
 

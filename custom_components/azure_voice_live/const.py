@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Final
+from typing import Any, Final
 
 DOMAIN: Final = "azure_voice_live"
 LOGGER = logging.getLogger(__package__)
@@ -179,3 +179,19 @@ MAX_TOOL_ROUNDS: Final = 10
 TURN_TIMEOUT: Final = 60.0
 # Longest wait for session.created / session.updated.
 SESSION_TIMEOUT: Final = 15.0
+
+# --- Satellites ---------------------------------------------------------------------------------
+# A config entry is either a Voice Live agent (the default) or a Pi satellite that uses one.
+CONF_KIND: Final = "kind"
+KIND_AGENT: Final = "agent"
+KIND_SATELLITE: Final = "satellite"
+CONF_HOST: Final = "host"
+CONF_PORT: Final = "port"
+CONF_SATELLITE_ID: Final = "satellite_id"
+CONF_PAIRING_KEY: Final = "pairing_key"
+CONF_AGENT_ENTRY_ID: Final = "agent_entry_id"
+
+
+def entry_kind(entry: Any) -> str:
+    """`satellite` for a satellite entry, `agent` for every other (older entries have no kind)."""
+    return str(entry.data.get(CONF_KIND, KIND_AGENT))

@@ -35,7 +35,7 @@ async def _start(hass: HomeAssistant, target: str) -> dict[str, Any]:
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["model", "agent"]
+    assert result["menu_options"] == ["model", "agent", "satellite"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": target}
     )
