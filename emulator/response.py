@@ -11,7 +11,9 @@ task; the run catches that and ends the response `cancelled` in order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -67,9 +69,12 @@ from voicelive.models import (
 
 from .animation import blendshape_frames, visemes, word_timings
 from .brain import Plan, PlannedCall, fill
+from .errors import SessionClosed
 from .ids import new_id
 from .mcp import MCPError
 from .tts import RATE as SPEECH_RATE
+
+_LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .session import EmulatorSession
@@ -158,20 +163,36 @@ class ResponseRun:
     async def _run(self) -> None:
         session = self.session
         try:
-            await session.send(ResponseCreated(response=self._response("in_progress")))
-            await session.send(RateLimitsUpdated(rate_limits=self._rate_limits()))
-            await self._sleep(self.plan.pace.first_delta_delay_ms / 1000)
-            await self._stream_plan()
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if self.cancel_reason is None or task is None:
-                raise
-            task.uncancel()
-            await self._finish_cancelled()
-        except FaultClose:
+            try:
+                await session.send(ResponseCreated(response=self._response("in_progress")))
+                await session.send(RateLimitsUpdated(rate_limits=self._rate_limits()))
+                await self._sleep(self.plan.pace.first_delta_delay_ms / 1000)
+                await self._stream_plan()
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if self.cancel_reason is None or task is None:
+                    raise
+                task.uncancel()
+                await self._finish_cancelled()
+        except (FaultClose, SessionClosed):
             return
+        except Exception:  # a bug here must not leave the client waiting for response.done
+            _LOGGER.exception("response %s failed inside the emulator", self.id)
+            with contextlib.suppress(SessionClosed):
+                await self._fail("emulator_error", "The emulator failed to produce this response.")
         finally:
             session.response_finished(self)
+
+    async def _fail(self, code: str, message: str) -> None:
+        """An `error` event (server_error) and `response.done` with status failed."""
+        await self.session.send(
+            ErrorEvent(error=ErrorEventDetails(type="server_error", code=code, message=message))
+        )
+        details = RealtimeErrorDetails(type="server_error", code=code, message=message)
+        status = RealtimeResponseStatusDetails(type="failed", error=details)
+        await self.session.send(
+            ResponseDone(response=self._done_response("failed", status_details=status))
+        )
 
     async def _stream_plan(self) -> None:
         plan = self.plan
@@ -297,20 +318,7 @@ class ResponseRun:
                 )
             )
         elif fault == "error":
-            details = RealtimeErrorDetails(
-                type="server_error", code="server_error", message="Injected server error."
-            )
-            await session.send(
-                ErrorEvent(
-                    error=ErrorEventDetails(
-                        type="server_error", code="server_error", message="Injected server error."
-                    )
-                )
-            )
-            status = RealtimeResponseStatusDetails(type="failed", error=details)
-            await session.send(
-                ResponseDone(response=self._done_response("failed", status_details=status))
-            )
+            await self._fail("server_error", "Injected server error.")
             raise FaultClose
         elif fault == "close_mid_response":
             await session.close_socket(1011, "injected fault: connection closed mid-response")

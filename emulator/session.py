@@ -406,14 +406,12 @@ class EmulatorSession:
             InputAudioBufferSpeechStarted(audio_start_ms=at_ms, item_id=self._speech_item)
         )
         run = self.active_response
-        interrupted = False
         if settings.interrupt_response and run is not None and run.active:
             run.cancel("turn_detected")
             if run.task is not None:
                 with contextlib.suppress(asyncio.CancelledError):
                     await run.task
-            interrupted = True
-        if settings.auto_truncate and (interrupted or settings.interrupt_response):
+        if settings.auto_truncate and settings.interrupt_response:
             await self._auto_truncate()
 
     async def _speech_stopped(self, at_ms: int, settings: cfg.VadSettings) -> None:

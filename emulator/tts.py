@@ -110,9 +110,12 @@ class SpeechSynthesizer:
             self._cache.popitem(last=False)
 
     async def close(self) -> None:
-        """Cancel renderings still running (the emulator is stopping)."""
+        """Let renderings still running finish (they take a fraction of a second), then stop."""
         tasks = list(self._inflight.values())
-        for task in tasks:
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=5.0)
+        for task in pending:
             task.cancel()
         for task in tasks:
             try:
