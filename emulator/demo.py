@@ -73,8 +73,11 @@ async def make_utterance(text: str, path: Path) -> None:
     write_wav(path, bytes(RATE * 2 // 4) + pcm + bytes(RATE * 2 // 4))
 
 
-async def stream_in_real_time(conn: VoiceLiveConnection, pcm16: bytes, done: asyncio.Event) -> None:
-    """Send the audio in 20 ms frames on the wall clock, then silence until the reply is over."""
+async def stream_in_real_time(
+    conn: VoiceLiveConnection, pcm16: bytes, done: asyncio.Event, speed: float = 1.0
+) -> None:
+    """Send the audio in 20 ms frames on the wall clock (`speed` x real time), then silence
+    until the reply is over."""
     frame = RATE * 2 * FRAME_MS // 1000
     silence = bytes(frame)
     start = time.monotonic()
@@ -85,7 +88,7 @@ async def stream_in_real_time(conn: VoiceLiveConnection, pcm16: bytes, done: asy
         offset += frame
         await conn.append_audio(chunk)
         sent += 1
-        delay = start + sent * FRAME_MS / 1000 - time.monotonic()
+        delay = start + sent * FRAME_MS / 1000 / speed - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
         if sent * FRAME_MS > 60_000:
@@ -157,7 +160,7 @@ async def run(args: argparse.Namespace) -> int:
             )
             done = asyncio.Event()
             printer = asyncio.create_task(print_events(conn, flow, done))
-            sender = asyncio.create_task(stream_in_real_time(conn, pcm, done))
+            sender = asyncio.create_task(stream_in_real_time(conn, pcm, done, args.speed))
             try:
                 await asyncio.wait_for(printer, timeout=60)
             finally:
@@ -185,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__)
     parser.add_argument("--text", default="what time is it in the kitchen", help="what to say")
     parser.add_argument("--out", default="out/demo-reply.wav", help="where the reply audio goes")
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="stream the utterance at N x real time"
+    )
     args = parser.parse_args(argv)
     return asyncio.run(run(args))
 

@@ -8,6 +8,8 @@ from voicelive import to_dict
 from voicelive.client import connect
 from voicelive.endpoint import AgentTarget
 from voicelive.errors import AuthenticationError, ConnectionClosedError, NotFoundError
+from voicelive.events import ConversationItemCreate, ResponseCreate
+from voicelive.models import InputTextContentPart, RequestMessageItem
 
 from emulator import Emulator
 
@@ -121,3 +123,27 @@ async def test_drop_all_aborts_sockets(emu: Emulator) -> None:
     await conn.close()
     await emu.wait_for(lambda: emu.active_session_count == 0)
     assert emu.sessions[0].closed
+
+
+async def test_stop_during_a_response_leaves_nothing_behind() -> None:
+    slow = {"pace": {"audio_speed": 0.5, "first_delta_delay_ms": 0}}
+    emu = Emulator(scenario=slow)
+    await emu.start()
+    conn = await connect(emu.url, model="m")
+    try:
+        await conn.recv()
+        await conn.send(
+            ConversationItemCreate(
+                item=RequestMessageItem(role="user", content=[InputTextContentPart(text="talk")])
+            )
+        )
+        await conn.send(ResponseCreate())
+        while (await conn.recv()).type != "response.audio.delta":
+            pass
+        session = emu.sessions[0]
+        assert session.active_response is not None
+        await emu.stop()
+        assert session.closed
+        assert session.active_response is None
+    finally:
+        await conn.close()

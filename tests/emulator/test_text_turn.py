@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from voicelive.audio import b64decode
+from voicelive.audio import b64decode, b64encode
 from voicelive.client import VoiceLiveConnection, connect
 from voicelive.events import (
     ConversationItemCreate,
@@ -15,7 +15,9 @@ from voicelive.events import (
     SessionUpdate,
 )
 from voicelive.models import (
+    InputAudioContentPart,
     InputTextContentPart,
+    OutputTextContentPart,
     RealtimeRequestSession,
     RealtimeResponseOptions,
     RequestMessageItem,
@@ -260,3 +262,40 @@ async def test_reply_audio_in_every_output_format(conn: VoiceLiveConnection, fmt
     seconds = len(audio) / bytes_per_second
     assert 1.0 < seconds < 4.0  # "You said: format check" spoken by espeak-ng
     assert as_dict(events[-1])["response"]["output_audio_format"] == fmt
+
+
+async def test_items_with_audio_and_placement(conn: VoiceLiveConnection, emu: Emulator) -> None:
+    """A user audio item gets the next scripted transcript; previous_item_id places an item."""
+    emu.set_scenario({"pace": FAST_PACE, "utterances": ["from an audio item"]})
+    audio_item = RequestMessageItem(
+        role="user",
+        content=[InputAudioContentPart(audio=b64encode(bytes(4800)))],
+        id="item_audio",
+    )
+    await conn.send(ConversationItemCreate(item=audio_item))
+    (created,) = await read_until(conn, "conversation.item.created")
+    assert as_dict(created)["item"]["content"] == [
+        {"type": "input_audio", "transcript": "from an audio item"}
+    ]
+    # a system message placed before it (previous_item_id "" is the start of the conversation)
+    system = RequestMessageItem(
+        role="system", content=[InputTextContentPart(text="be kind")], id="item_sys"
+    )
+    await conn.send(ConversationItemCreate(item=system, previous_item_id=""))
+    await read_until(conn, "conversation.item.created")
+    middle = RequestMessageItem(
+        role="assistant", content=[OutputTextContentPart(text="earlier answer")]
+    )
+    await conn.send(ConversationItemCreate(item=middle, previous_item_id="item_sys"))
+    (placed,) = await read_until(conn, "conversation.item.created")
+    assert as_dict(placed)["previous_item_id"] == "item_sys"
+    ids = emu.sessions[0].items.ids()
+    assert ids[0] == "item_sys" and ids[2] == "item_audio"
+    await conn.send(ResponseCreate(response=RealtimeResponseOptions(modalities=["text"])))
+    events = await read_until(conn, "response.done")
+    text = next(e for e in events if e.type == "response.text.done")
+    assert as_dict(text)["text"] == "You said: from an audio item"
+    bad = RequestMessageItem(role="user", content=[InputAudioContentPart(audio="%%%")])
+    await conn.send(ConversationItemCreate(item=bad, event_id="bad1"))
+    (error,) = await read_until(conn, "error")
+    assert as_dict(error)["error"]["param"] == "item.content[0].audio"
