@@ -29,6 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="logging verbosity",
     )
     parser.add_argument(
+        "--vad",
+        default="energy",
+        choices=["energy", "micro"],
+        help="speech detector: frame energy (cheap) or pymicro_vad (tells speech from noise)",
+    )
+    parser.add_argument(
         "--no-record",
         action="store_true",
         help="keep no per-session event logs (long runs, benchmarks)",
@@ -45,6 +51,7 @@ async def serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         record=not args.no_record,
+        vad=args.vad,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -22,6 +22,7 @@ from voicelive.endpoint import REALTIME_PATH
 from .scenario import Scenario, ScenarioSource
 from .session import EmulatorSession
 from .tts import SpeechSynthesizer
+from .vad import VAD_KINDS
 
 _LOGGER = logging.getLogger(__name__)
 DEFAULT_LOG_LIMIT = 4000
@@ -45,7 +46,11 @@ class Emulator:
         record_audio: bool = True,
         log_limit: int = DEFAULT_LOG_LIMIT,
         use_espeak: bool | None = None,
+        vad: str = "energy",
     ) -> None:
+        if vad not in VAD_KINDS:
+            raise ValueError(f"vad must be one of {sorted(VAD_KINDS)}, not {vad!r}")
+        self.vad = vad
         self.api_key = api_key
         self.scenario: Scenario = Scenario.load(scenario)
         self.host = host

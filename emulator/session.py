@@ -89,7 +89,7 @@ from .response import ResponseRun, chunks
 from .scenario import Rule, Scenario
 from .sdp import answer_sdp
 from .tts import SpeechSynthesizer
-from .vad import EnergyVad
+from .vad import VAD_KINDS, EnergyVad
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -368,7 +368,7 @@ class EmulatorSession:
                 silence_duration_ms=settings.silence_duration_ms,
             )
             return
-        self._vad = EnergyVad(
+        self._vad = VAD_KINDS[self.emulator.vad](
             self._input_rate(),
             threshold=settings.threshold,
             prefix_padding_ms=settings.prefix_padding_ms,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from voicelive.audio import Resampler
 
 FRAME_MS = 10
 MIN_SPEECH_MS = 30
@@ -77,8 +78,8 @@ class EnergyVad:
         self._speech_run = 0
         self._silence_run = 0
 
-    def process(self, pcm16: bytes) -> list[VadEvent]:
-        """Analyse a chunk and return the speech starts and stops it completes."""
+    def probabilities(self, pcm16: bytes) -> list[float]:
+        """The speech probability of each 10 ms frame that `pcm16` completes."""
         self._pending += pcm16
         frame_bytes = self.frame_samples * 2
         count = len(self._pending) // frame_bytes
@@ -88,10 +89,17 @@ class EnergyVad:
         samples: np.ndarray[Any, Any] = np.frombuffer(bytes(self._pending[:cut]), dtype="<i2")
         del self._pending[:cut]
         probs = speech_probability(samples.reshape(count, self.frame_samples))
+        return [float(p) for p in probs]
+
+    def process(self, pcm16: bytes) -> list[VadEvent]:
+        """Analyse a chunk and return the speech starts and stops it completes."""
+        probs = self.probabilities(pcm16)
+        if not probs:
+            return []
         events: list[VadEvent] = []
         min_speech = MIN_SPEECH_MS // FRAME_MS
-        flags: list[bool] = [bool(v) for v in probs >= self.threshold]
-        for is_speech in flags:
+        for probability in probs:
+            is_speech = probability >= self.threshold
             frame = self.frames_seen
             self.frames_seen += 1
             if not self.speaking:
@@ -115,3 +123,42 @@ class EnergyVad:
                     self._speech_run = 0
                     events.append(VadEvent("stop", self.frames_seen * FRAME_MS))
         return events
+
+
+class MicroVad(EnergyVad):
+    """The same turn logic on a neural speech probability: pymicro_vad (16 kHz, 10 ms frames).
+
+    Unlike loudness, it tells speech from other loud sounds; it costs about 80 us of CPU per
+    10 ms (some ten times the energy detector) and answers nothing (probability 0) for the first
+    ~0.7 s of a stream while its features fill.
+    """
+
+    def __init__(
+        self, rate: int, *, threshold: float, prefix_padding_ms: int, silence_duration_ms: int
+    ) -> None:
+        from pymicro_vad import MicroVad as _Model  # type: ignore[import-untyped]
+
+        super().__init__(
+            rate,
+            threshold=threshold,
+            prefix_padding_ms=prefix_padding_ms,
+            silence_duration_ms=silence_duration_ms,
+        )
+        self._model = _Model()
+        self._resampler = Resampler(rate, 16000)
+        self._pending16 = bytearray()
+
+    def probabilities(self, pcm16: bytes) -> list[float]:
+        self._pending16 += self._resampler.process(pcm16)
+        count = len(self._pending16) // 320
+        probs = [
+            max(
+                0.0, float(self._model.Process10ms(bytes(self._pending16[i * 320 : (i + 1) * 320])))
+            )
+            for i in range(count)
+        ]
+        del self._pending16[: count * 320]
+        return probs
+
+
+VAD_KINDS: dict[str, type[EnergyVad]] = {"energy": EnergyVad, "micro": MicroVad}

@@ -281,3 +281,20 @@ async def test_an_utterance_that_cannot_be_transcribed() -> None:
         assert failed["item_id"] == as_dict(events[3])["item"]["id"]
         assert failed["error"]["code"] == "audio_unintelligible"
         await read_until(conn, "response.done")
+
+
+async def test_the_neural_vad_option() -> None:
+    with pytest.raises(ValueError, match="vad must be"):
+        Emulator(vad="psychic")
+    scenario = {"pace": FAST_PACE, "utterances": [UTTERANCE]}
+    async with Emulator(scenario=scenario, vad="micro") as emu, client(emu) as conn:
+        await stream(conn, await speech(UTTERANCE, lead_ms=1000))
+        events = await read_until(conn, "response.done")
+        assert collapse(types(events))[:3] == [
+            "input_audio_buffer.speech_started",
+            "input_audio_buffer.speech_stopped",
+            "input_audio_buffer.committed",
+        ]
+        started = as_dict(events[0])
+        # speech begins at 1 s; the model needs a few frames to be sure, the padding moves it back
+        assert 600 <= started["audio_start_ms"] <= 1400

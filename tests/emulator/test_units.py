@@ -15,7 +15,7 @@ from emulator.schema_args import example_object, example_value
 from emulator.sdp import answer_sdp
 from emulator.session import EventLog
 from emulator.tts import SpeechSynthesizer, parse_wav, tone_sequence
-from emulator.vad import EnergyVad
+from emulator.vad import VAD_KINDS, EnergyVad
 
 YAML = """
 pace:
@@ -200,3 +200,20 @@ def test_event_log_is_bounded() -> None:
     assert len(log) <= 10
     assert log[-1] == 104
     assert log.dropped + len(log) == 105
+
+
+async def test_micro_vad_hears_speech_not_tones() -> None:
+    """pymicro_vad tells speech from a loud tone, which the energy detector cannot."""
+    speech = await SpeechSynthesizer().synthesize("turn on the kitchen light please")
+    lead = bytes(24000 * 2)  # a second of silence while the model's features fill
+    gap = bytes(24000 * 2)
+    rate = 24000
+    t = np.arange(rate * 2) / rate
+    buzz = (8000 * np.sin(2 * np.pi * 1000 * t)).astype("<i2").tobytes()
+    for kind, expect_tone in (("energy", True), ("micro", False)):
+        vad = VAD_KINDS[kind](rate, threshold=0.5, prefix_padding_ms=0, silence_duration_ms=500)
+        tone_events = vad.process(lead + buzz + gap)
+        assert bool(tone_events) is expect_tone, kind
+        vad.reset()
+        speech_events = vad.process(speech + gap)
+        assert [e.kind for e in speech_events][:1] == ["start"], kind
