@@ -6,13 +6,15 @@ import base64
 from pathlib import Path
 
 import msgspec
+import numpy as np
+from voicelive.audio import resample
 from voicelive.events import InputAudioBufferAppend, SessionUpdate
 from voicelive.models import AzureDeepNoiseSuppression, ServerEchoCancellation
 
 from emulator import Emulator
 
 from .conftest import command_pcm, run_wav_satellite, wav_options
-from .speech import read_wav, speech_spans
+from .speech import read_wav, speech_spans, write_wav
 
 
 async def test_reply_audio_reaches_the_speaker(tmp_path: Path, emulator: Emulator) -> None:
@@ -87,3 +89,21 @@ async def test_g711_input(tmp_path: Path, emulator: Emulator) -> None:
     assert isinstance(update, SessionUpdate)
     assert update.session.input_audio_format == "g711_ulaw"
     assert [e.type for e in session.sent].count("response.done") == 1
+
+
+async def test_a_48khz_stereo_mic_and_a_48khz_speaker(tmp_path: Path, emulator: Emulator) -> None:
+    # The device formats a USB headset may have: both conversions run, the result is the same.
+    mono16 = np.frombuffer(resample(command_pcm(), 16000, 48000), dtype="<i2")
+    stereo48 = np.stack([mono16, mono16], axis=1).tobytes()
+    options = wav_options(
+        tmp_path, b"", endpoint=emulator.url, speaker_rate=48000, follow_up_seconds=1.0
+    )
+    write_wav(tmp_path / "mic.wav", stereo48, rate=48000, channels=2)
+    app = await run_wav_satellite(options)
+
+    assert app.satellite.wakes == 1
+    (session,) = emulator.sessions
+    assert [e.type for e in session.sent].count("response.done") == 1
+    speaker, rate = read_wav(tmp_path / "speaker.wav")
+    assert rate == 48000
+    assert len(speech_spans(speaker, rate)) == 3  # chime, reply, end chime
