@@ -39,6 +39,11 @@ def list_devices(pa: Any) -> list[DeviceInfo]:
 
 def format_devices(devices: list[DeviceInfo]) -> str:
     """A table for people: index, direction, channels, default rate, name."""
+    if not devices:
+        return (
+            "no audio devices found: is the mic or speaker plugged in, and is this user in "
+            "the 'audio' group?"
+        )
     lines = ["index  in  out  rate   name (host API)"]
     for dev in devices:
         lines.append(

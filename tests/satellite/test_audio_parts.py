@@ -94,6 +94,7 @@ def test_devices_are_found_by_index_or_name() -> None:
     with pytest.raises(ValueError, match="several"):
         find_device(devices, "a", output=True)
     assert "USB PnP" in format_devices(devices)
+    assert "no audio devices found" in format_devices([])
 
 
 def test_session_settings_are_schema_valid() -> None:
