@@ -180,7 +180,7 @@ async def main_async(args: argparse.Namespace) -> int:
     scenario.write_text(SCENARIO)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "emulator", "--port", "0", "--no-record",
-        "--log-level", "WARNING", "--scenario", str(scenario),
+        "--log-level", "WARNING", "--scenario", str(scenario), "--vad", args.vad,
         cwd=ROOT, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stdout is not None
@@ -268,6 +268,7 @@ def main() -> int:
     parser.add_argument("--start", type=int, default=8, help="sessions at the first level")
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds per level")
     parser.add_argument("--budget", type=float, default=100.0, help="total seconds at most")
+    parser.add_argument("--vad", default="energy", choices=["energy", "micro"], help="detector")
     return asyncio.run(main_async(parser.parse_args()))
 
 
