@@ -60,6 +60,7 @@ class SatelliteApp:
         self.stored: StoredState | None = None
         self._zc_interfaces = zeroconf_interfaces
         self._zc_addresses = zeroconf_addresses
+        self._mic_task: asyncio.Task[None] | None = None
         self.connector: Connector = self._make_connector()
         detector = make_detector(options.wake_word, rate=MODEL_RATE)
         converter = MicConverter(
@@ -153,9 +154,17 @@ class SatelliteApp:
                 )
                 await self.advertiser.start()
         await self.satellite.start()
-        await self.backend.start(self.satellite.on_mic)
+        if self.options.mic_after_link and self.link is not None:
+            self._mic_task = asyncio.create_task(self._start_mic_when_linked(self.link))
+        else:
+            await self.backend.start(self.satellite.on_mic)
         mode = f"standalone ({self.options.endpoint})" if self.options.standalone else "paired"
         _LOGGER.info("satellite %r running in %s mode on %s", self.options.name, mode, _host())
+
+    async def _start_mic_when_linked(self, link: LinkServer) -> None:
+        await link.paired.wait()
+        _LOGGER.info("Home Assistant linked: starting the microphone")
+        await self.backend.start(self.satellite.on_mic)
 
     async def wait_wav_done(self) -> None:
         """With a mic WAV: return once the file has ended and the satellite is idle and quiet."""
@@ -177,6 +186,10 @@ class SatelliteApp:
 
     async def stop(self) -> None:
         """Stop audio first (nothing more is heard), then conversations, link and discovery."""
+        if self._mic_task is not None:
+            self._mic_task.cancel()
+            await asyncio.gather(self._mic_task, return_exceptions=True)
+            self._mic_task = None
         await self.backend.stop()
         await self.satellite.stop()
         if self.advertiser is not None:

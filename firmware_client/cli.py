@@ -196,6 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="silence before the mic WAV starts (default 0)",
     )
+    wav.add_argument(
+        "--mic-after-link",
+        action="store_true",
+        help="paired mode: start the mic (the WAV file) only once Home Assistant has linked, "
+        "so a scripted utterance is not spoken to nobody (the demo uses this)",
+    )
     parser.set_defaults(speed=1.0)
     return parser
 
@@ -244,6 +250,7 @@ def parse_options(argv: Sequence[str] | None = None) -> tuple[Options, argparse.
         speaker_wav=args.speaker_wav,
         speed=args.speed,
         lead_in_ms=args.lead_in_ms,
+        mic_after_link=args.mic_after_link,
     )
     return options, args
 

@@ -43,6 +43,8 @@ class Options:
     speaker_wav: Path | None = None
     speed: float = 1.0
     lead_in_ms: int = 0
+    # Paired mode: start the mic once Home Assistant has linked (scripted WAV runs).
+    mic_after_link: bool = False
 
     @property
     def standalone(self) -> bool:

@@ -19,7 +19,7 @@ from homeassistant.components.assist_satellite import (
 )
 from homeassistant.components.assist_satellite.entity import AssistSatelliteState
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
@@ -62,6 +62,7 @@ class VoiceLiveSatelliteEntity(SatelliteEntity, AssistSatelliteEntity):
     def on_pipeline_event(self, event: PipelineEvent) -> None:
         """No Assist pipeline runs on this satellite: Voice Live is speech to speech."""
 
+    @callback
     def _async_updated(self, *_: object) -> None:
         status = self.runtime.status
         self._attr_extra_state_attributes = {

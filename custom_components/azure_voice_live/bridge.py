@@ -251,13 +251,18 @@ class SatelliteBridge:
         async with self._opening:
             if self._upstream is not None and not self._upstream.connection.closed:
                 return self._upstream
-            agent = self._agent_getter()
+            connection: VoiceLiveConnection | None = None
             try:
+                agent = self._agent_getter()
                 connection = await agent.async_connect()
                 _, tools = await agent.async_build_voice_session(
                     satellite_audio_overrides(satellite_session) if satellite_session else None
                 )
-            except (VoiceLiveError, ValueError) as exc:
+            except BaseException as exc:
+                if connection is not None:  # never leak a paid session, even when cancelled
+                    await connection.close()
+                if not isinstance(exc, VoiceLiveError | ValueError):
+                    raise
                 self.stats.last_error = str(exc)
                 _LOGGER.warning("Satellite %s: no Voice Live session: %s", self.name, exc)
                 await self._satellite.send_message(link.SessionEnd(reason="upstream_unavailable"))

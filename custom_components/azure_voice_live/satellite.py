@@ -61,23 +61,27 @@ class SatelliteRuntime:
         self.entry = entry
         self.status = SatelliteStatus()
         self.bridge: SatelliteBridge | None = None
-        self._link: SatelliteLink | None = None
+        self._task: asyncio.Task[None] | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------
 
     @callback
     def async_start(self) -> None:
         """Keep the link up in a background task that the entry cancels on unload."""
-        self.entry.async_create_background_task(
+        self._task = self.entry.async_create_background_task(
             self.hass, self._keep_linked(), f"{DOMAIN} satellite {self.entry.title}"
         )
 
     async def async_stop(self) -> None:
-        """Close the upstream session and the link (unload)."""
-        if self.bridge is not None:
-            await self.bridge.close_upstream("entry unloaded")
-        if self._link is not None:
-            await self._link.close()
+        """Close the upstream session and the link, and stop dialling (unload).
+
+        The link task is cancelled and awaited, so its cleanup (closing the upstream session,
+        then the link) has finished when the entry reports itself unloaded.
+        """
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     async def _keep_linked(self) -> None:
         delay = RECONNECT_MIN
@@ -103,7 +107,6 @@ class SatelliteRuntime:
 
     async def _serve(self, satellite: SatelliteLink) -> None:
         LOGGER.info("Satellite %s linked", satellite.info.name)
-        self._link = satellite
         self.bridge = SatelliteBridge(satellite, self._agent, self._observer())
         self.status.info = satellite.info
         self.status.muted = satellite.info.ready.muted
@@ -113,7 +116,6 @@ class SatelliteRuntime:
             await self.bridge.run()
         finally:
             await satellite.close()
-            self._link = None
             self.bridge = None
             self.status.connected = False
             self.status.state = BridgeState.IDLE

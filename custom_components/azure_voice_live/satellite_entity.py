@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
@@ -46,5 +47,6 @@ class SatelliteEntity(Entity):
         )
         self._async_updated()
 
+    @callback
     def _async_updated(self, *_: Any) -> None:
         self.async_write_ha_state()
