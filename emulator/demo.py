@@ -20,7 +20,17 @@ from pathlib import Path
 
 from voicelive.audio import resample
 from voicelive.client import VoiceLiveConnection, connect, decode_audio_delta
-from voicelive.events import ResponseAudioDelta, SessionUpdate
+from voicelive.events import (
+    ErrorEvent,
+    InputAudioBufferSpeechStarted,
+    InputAudioBufferSpeechStopped,
+    InputAudioTranscriptionCompleted,
+    ResponseAudioDelta,
+    ResponseAudioTranscriptDelta,
+    ResponseCreated,
+    ResponseDone,
+    SessionUpdate,
+)
 from voicelive.models import RealtimeAudioInputTranscriptionSettings, RealtimeRequestSession
 
 from .server import Emulator
@@ -100,36 +110,34 @@ async def print_events(conn: VoiceLiveConnection, flow: Flow, done: asyncio.Even
     replying = False
     async for event in conn:
         flow.events += 1
-        kind = event.type
-        if kind == "input_audio_buffer.speech_started":
-            print(f"{flow.stamp()} speech started   (audio_start_ms={event.audio_start_ms})")  # type: ignore[union-attr]
-        elif kind == "input_audio_buffer.speech_stopped":
+        if isinstance(event, InputAudioBufferSpeechStarted):
+            print(f"{flow.stamp()} speech started   (audio_start_ms={event.audio_start_ms})")
+        elif isinstance(event, InputAudioBufferSpeechStopped):
             flow.speech_stopped_at = time.monotonic()
-            print(f"{flow.stamp()} speech stopped   (audio_end_ms={event.audio_end_ms})")  # type: ignore[union-attr]
-        elif kind == "conversation.item.input_audio_transcription.completed":
-            flow.transcript = event.transcript  # type: ignore[union-attr]
+            print(f"{flow.stamp()} speech stopped   (audio_end_ms={event.audio_end_ms})")
+        elif isinstance(event, InputAudioTranscriptionCompleted):
+            flow.transcript = event.transcript
             print(f'{flow.stamp()} transcript       "{flow.transcript}"')
-        elif kind == "response.created":
+        elif isinstance(event, ResponseCreated):
             print(f"{flow.stamp()} response started")
-        elif kind == "response.audio_transcript.delta":
+        elif isinstance(event, ResponseAudioTranscriptDelta):
             if not replying:
                 print(f"{flow.stamp()} reply            ", end="")
                 replying = True
-            print(event.delta, end="", flush=True)  # type: ignore[union-attr]
-            flow.reply += event.delta  # type: ignore[union-attr]
+            print(event.delta, end="", flush=True)
+            flow.reply += event.delta
         elif isinstance(event, ResponseAudioDelta):
             if flow.first_audio_at is None:
                 flow.first_audio_at = time.monotonic()
             flow.reply_audio += decode_audio_delta(event)
-        elif kind == "response.done":
+        elif isinstance(event, ResponseDone):
             if replying:
                 print()
-            status = event.response.status  # type: ignore[union-attr]
-            print(f"{flow.stamp()} response done    ({status})")
+            print(f"{flow.stamp()} response done    ({event.response.status})")
             done.set()
             return
-        elif kind == "error":
-            print(f"{flow.stamp()} error            {event.error.message}")  # type: ignore[union-attr]
+        elif isinstance(event, ErrorEvent):
+            print(f"{flow.stamp()} error            {event.error.message}")
 
 
 async def run(args: argparse.Namespace) -> int:

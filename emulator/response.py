@@ -53,11 +53,14 @@ from voicelive.events import (
 from voicelive.models import (
     AudioContentPart,
     ErrorEventDetails,
+    MaxTokens,
     OutputTextContentPart,
     RealtimeConversationResponseItem,
     RealtimeErrorDetails,
+    RealtimeItemStatus,
     RealtimeRateLimitsItem,
     RealtimeResponse,
+    RealtimeResponseStatus,
     RealtimeResponseStatusDetails,
     RealtimeUsage,
     ResponseFunctionCallItem,
@@ -101,7 +104,7 @@ class ResponseRun:
         voice: Any,
         output_format: str,
         temperature: float,
-        max_tokens: int | str,
+        max_tokens: MaxTokens,
         in_conversation: bool,
         metadata: dict[str, str] | None = None,
     ) -> None:
@@ -146,17 +149,17 @@ class ResponseRun:
 
     # --- the run ----------------------------------------------------------------------------
 
-    def _response(self, status: str, **extra: Any) -> RealtimeResponse:
+    def _response(self, status: RealtimeResponseStatus, **extra: Any) -> RealtimeResponse:
         return RealtimeResponse(
             id=self.id,
             object="realtime.response",
-            status=status,  # type: ignore[arg-type]
+            status=status,
             output=list(self.output),
             voice=self.voice,
             modalities=list(self.modalities),
             output_audio_format=self.output_format,
             temperature=self.temperature,
-            max_response_output_tokens=self.max_tokens,  # type: ignore[arg-type]
+            max_response_output_tokens=self.max_tokens,
             **extra,
         )
 
@@ -211,7 +214,7 @@ class ResponseRun:
                 await self._text_message(text)
         await self.session.send(ResponseDone(response=self._done_response("completed")))
 
-    def _done_response(self, status: str, **extra: Any) -> RealtimeResponse:
+    def _done_response(self, status: RealtimeResponseStatus, **extra: Any) -> RealtimeResponse:
         return self._response(status, usage=self._usage(), **extra)
 
     async def _finish_cancelled(self) -> None:
@@ -593,13 +596,13 @@ class ResponseRun:
         await self._item_done(_message(item_id, [part], "completed"), index)
 
 
-def _message(item_id: str, content: list[Any], status: str) -> ResponseMessageItem:
+def _message(item_id: str, content: list[Any], status: RealtimeItemStatus) -> ResponseMessageItem:
     return ResponseMessageItem(
         id=item_id,
         object="conversation.item",
         role="assistant",
         content=content,
-        status=status,  # type: ignore[arg-type]
+        status=status,
     )
 
 
@@ -608,7 +611,8 @@ def _replace(item: ResponseMCPCallItem, **changes: Any) -> ResponseMCPCallItem:
 
 
 def _with_status(
-    item: ResponseMessageItem | ResponseFunctionCallItem | ResponseMCPCallItem, status: str
+    item: ResponseMessageItem | ResponseFunctionCallItem | ResponseMCPCallItem,
+    status: RealtimeItemStatus,
 ) -> RealtimeConversationResponseItem:
     if isinstance(item, ResponseMCPCallItem):
         return msgspec.structs.replace(
