@@ -594,7 +594,7 @@ def _settings_schema(hass: HomeAssistant, options: Mapping[str, Any]) -> vol.Sch
                         vol.Required(
                             CONF_MAX_TOKENS,
                             default=str(response.get(CONF_MAX_TOKENS, DEFAULT_MAX_TOKENS)),
-                        ): vol.All(str, _valid_max_tokens),
+                        ): _text(),
                     }
                 ),
                 {"collapsed": True},
@@ -701,11 +701,3 @@ def _settings_schema(hass: HomeAssistant, options: Mapping[str, Any]) -> vol.Sch
             ),
         }
     )
-
-
-def _valid_max_tokens(value: str) -> str:
-    """`inf` or a positive whole number."""
-    text = value.strip().lower()
-    if text == "inf" or (text.isdigit() and int(text) > 0):
-        return text
-    raise vol.Invalid("max_tokens")

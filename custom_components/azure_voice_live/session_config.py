@@ -180,7 +180,10 @@ def _max_tokens(value: Any) -> int | Any:
     text = str(value).strip().lower()
     if text in ("inf", "infinite", ""):
         return "inf"
-    return int(float(text))
+    number = float(text)  # ValueError for anything that is not a number
+    if number < 1 or not number.is_integer():
+        raise ValueError(f"max response output tokens: a whole number or inf, not {value!r}")
+    return int(number)
 
 
 def _voice(voice: Mapping[str, Any]) -> RealtimeVoice:
