@@ -617,6 +617,7 @@ class EmulatorSession:
         content: list[Any] = []
         for index, part in enumerate(request.content):
             if isinstance(part, InputAudioContentPart):
+                audio_ms = 0.0
                 if isinstance(part.audio, str):
                     try:
                         audio = b64decode(part.audio)
@@ -624,10 +625,14 @@ class EmulatorSession:
                         raise RequestError(
                             "invalid_value", str(exc), f"item.content[{index}].audio"
                         ) from None
-                    self._audio_ms_in += len(audio) / 48.0
+                    pcm, rate = decode_wire(
+                        audio, str(self.config.input_audio_format), pcm16_rate=self._input_rate()
+                    )
+                    audio_ms = len(pcm) / 2 / rate * 1000.0
+                    self._audio_ms_in += audio_ms
                 transcript = part.transcript if isinstance(part.transcript, str) else None
                 if transcript is None and request.role == "user":
-                    transcript = self._next_transcript(0)
+                    transcript = self._next_transcript(audio_ms)
                 content.append(
                     InputAudioContentPart(transcript=transcript if transcript else UNSET)
                 )
