@@ -2,18 +2,18 @@
 
 Voice Live carries audio as base64 in JSON: PCM16 little-endian mono (24 kHz unless the session
 says otherwise), or G.711 mu-law / A-law at 8 kHz. Resampling uses soxr (a well-kept C library with
-wheels for aarch64 and musllinux); G.711 uses `audioop` (the standard library's, or the audioop-lts
-port that Home Assistant also ships for Python 3.13).
+aarch64 wheels), imported only when used: it has no musllinux wheels, and the Home Assistant
+component, which must install on Home Assistant OS, never resamples. G.711 uses `audioop` (the
+standard library's, or the audioop-lts port that Home Assistant also ships for Python 3.13).
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-import soxr
 
 try:  # Python <= 3.12 ships audioop; 3.13 takes the audioop-lts port under the same name.
     import audioop
@@ -150,6 +150,17 @@ def _check_rate(rate: int) -> None:
         raise ValueError(f"sample rate must be positive, not {rate}")
 
 
+def _soxr() -> Any:
+    """soxr, imported on first use.
+
+    Only the satellite and the emulator resample; the Home Assistant component never does, so it
+    must not need soxr, which has no musllinux wheels (Home Assistant OS and its containers).
+    """
+    import soxr
+
+    return soxr
+
+
 def resample(pcm16: bytes, from_rate: int, to_rate: int) -> bytes:
     """Resample a whole PCM16 mono clip (soxr, high quality)."""
     _check_rate(from_rate)
@@ -157,7 +168,7 @@ def resample(pcm16: bytes, from_rate: int, to_rate: int) -> bytes:
     if from_rate == to_rate or not pcm16:
         return pcm16
     samples = np.frombuffer(pcm16, dtype="<i2")
-    out = soxr.resample(samples, from_rate, to_rate, quality="HQ")
+    out = _soxr().resample(samples, from_rate, to_rate, quality="HQ")
     return np.asarray(out, dtype="<i2").tobytes()
 
 
@@ -174,7 +185,7 @@ class Resampler:
         self.from_rate = from_rate
         self.to_rate = to_rate
         self._stream = (
-            soxr.ResampleStream(from_rate, to_rate, 1, dtype="int16", quality="HQ")
+            _soxr().ResampleStream(from_rate, to_rate, 1, dtype="int16", quality="HQ")
             if from_rate != to_rate
             else None
         )
