@@ -61,6 +61,8 @@ _LOGGER = logging.getLogger(__name__)
 #: Upper bound for closing the upstream socket: the satellite's session ends within a second.
 UPSTREAM_CLOSE_TIMEOUT = 0.8
 ANNOUNCE_TIMEOUT = 60.0
+#: The type prefix of the link's own control messages (`voicelive.link`).
+LINK_TYPE_PREFIX = "satellite."
 
 
 class BridgeState(StrEnum):
@@ -282,6 +284,13 @@ class SatelliteBridge:
         try:
             while True:
                 text, event = await connection.recv_frame()
+                if event.type.startswith(LINK_TYPE_PREFIX):
+                    # Only HA speaks `satellite.*` on the link: passed on, such a frame would
+                    # let the service mute the satellite or end its session.
+                    _LOGGER.warning(
+                        "Satellite %s: dropping a %s event from the service", self.name, event.type
+                    )
+                    continue
                 self.stats.frames_down += 1
                 await self._satellite.send_text(text)
                 await self._observe(upstream, event)
