@@ -1,0 +1,275 @@
+"""The bridge against a service that is not the emulator: text replies, errors, a stuck close.
+
+The satellite is the real link server of the firmware (`LinkServer`, driven through its
+`LinkChannel` as the satellite's conversation drives it); the service is a scripted WebSocket
+server on 127.0.0.1 that answers each session with the frames a test gives it, and that can
+ignore the close handshake as a stuck network path would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import WSMsgType, web
+from homeassistant.components.assist_satellite import AssistSatelliteAnnouncement
+from homeassistant.components.assist_satellite.const import DATA_COMPONENT
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from voicelive.events import ResponseTextDone, SessionUpdate
+from voicelive.link import generate_pairing_key
+
+from custom_components.azure_voice_live.const import (
+    CONF_AGENT_ENTRY_ID,
+    CONF_HOST,
+    CONF_KIND,
+    CONF_PAIRING_KEY,
+    CONF_PORT,
+    CONF_PROMPT,
+    CONF_SATELLITE_ID,
+    DOMAIN,
+    KIND_SATELLITE,
+)
+from custom_components.azure_voice_live.satellite import SatelliteRuntime
+from custom_components.azure_voice_live.voicelive import VoiceLiveError
+from firmware_client.settings import AudioSettings
+from firmware_client.transport.base import SessionEndedByHome
+from firmware_client.transport.link_server import Identity, LinkChannel, LinkServer
+from tests.voicelive.examples import SERVER_EXAMPLES
+
+from .conftest import entry_data
+
+SATELLITE = "assist_satellite.bench_pi"
+
+
+def server_example(kind: str) -> dict[str, Any]:
+    return copy.deepcopy(next(e for e in SERVER_EXAMPLES if e["type"] == kind))
+
+
+class ScriptedService:
+    """A Voice Live stand-in: `session.created`, then `frames`; optionally deaf to the close."""
+
+    def __init__(self) -> None:
+        self.frames: list[dict[str, Any]] = []
+        self.ignore_close = False
+        self.open = 0
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/voice-live/realtime", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoclose=not self.ignore_close)
+        await ws.prepare(request)
+        self.open += 1
+        try:
+            await ws.send_str(json.dumps(server_example("session.created")))
+            for frame in self.frames:
+                await ws.send_str(json.dumps(frame))
+            async for msg in ws:
+                if msg.type is WSMsgType.CLOSE:  # only with ignore_close: never answered
+                    transport = request.transport
+                    while transport is not None and not transport.is_closing():  # noqa: ASYNC110
+                        await asyncio.sleep(0.01)
+                    break
+        finally:
+            self.open -= 1
+        return ws
+
+
+@pytest.fixture(autouse=True)
+def _loopback(socket_enabled: None) -> None:
+    """Real sockets, on 127.0.0.1 only (pytest-socket)."""
+
+
+@pytest.fixture
+async def service() -> AsyncIterator[ScriptedService]:
+    scripted = ScriptedService()
+    await scripted.start()
+    yield scripted
+    await scripted.stop()
+
+
+@pytest.fixture
+async def agent(hass: HomeAssistant, service: ScriptedService) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="scripted",
+        data=entry_data(service.url),
+        options={CONF_PROMPT: "You are the voice of a home."},
+        unique_id="scripted/gpt-realtime",
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    return entry
+
+
+@pytest.fixture
+async def linked(
+    hass: HomeAssistant, agent: MockConfigEntry
+) -> AsyncIterator[tuple[LinkServer, MockConfigEntry]]:
+    """The firmware's link server, adopted by HA and linked."""
+    key = generate_pairing_key()
+    server = LinkServer(
+        key=key,
+        identity=Identity(satellite_id="pi-bench", name="Bench Pi", version="1"),
+        audio=AudioSettings.build(),
+        wake_word="okay_nabu",
+        host="127.0.0.1",
+    )
+    await server.start()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Bench Pi",
+        data={
+            CONF_KIND: KIND_SATELLITE,
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: server.port,
+            CONF_SATELLITE_ID: "pi-bench",
+            CONF_PAIRING_KEY: key,
+        },
+        options={CONF_AGENT_ENTRY_ID: agent.entry_id},
+        unique_id="satellite-pi-bench",
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await asyncio.wait_for(server.paired.wait(), 5)
+    await wait_until(lambda: runtime(entry).status.connected)
+    yield server, entry
+    if entry.runtime_data is not None and isinstance(entry.runtime_data, SatelliteRuntime):
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    await server.stop()
+
+
+def runtime(entry: MockConfigEntry) -> SatelliteRuntime:
+    value = entry.runtime_data
+    assert isinstance(value, SatelliteRuntime)
+    return value
+
+
+async def wait_until(predicate: Any, seconds: float = 5.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not predicate():  # noqa: ASYNC110 - no single event covers these
+            await asyncio.sleep(0.01)
+
+
+async def wake(server: LinkServer) -> LinkChannel:
+    """What the satellite does on its wake word: wake, then its session.update."""
+    channel = await server.open("okay_nabu")
+    await channel.send(SessionUpdate(session=server.audio.session()))
+    return channel
+
+
+async def test_text_replies_and_service_errors_reach_the_satellite(
+    hass: HomeAssistant,
+    service: ScriptedService,
+    linked: tuple[LinkServer, MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server, entry = linked
+    text_done = server_example("response.text.done")
+    error = server_example("error")
+    service.frames = [error, text_done]
+
+    channel = await wake(server)
+    received = [await asyncio.wait_for(channel.recv(), 5) for _ in range(3)]
+
+    assert [e.type for e in received] == ["session.created", "error", "response.text.done"]
+    assert isinstance(received[2], ResponseTextDone)
+    assert runtime(entry).status.last_reply == text_done["text"]
+    assert hass.states.get("sensor.bench_pi_last_reply").state == text_done["text"][:255]
+    assert f"Voice Live error: {error['error']['message']}" in caplog.text
+    await channel.close("done")
+    await wait_until(lambda: service.open == 0)
+
+
+async def test_a_service_deaf_to_the_close_is_still_left_within_a_second(
+    hass: HomeAssistant,
+    service: ScriptedService,
+    linked: tuple[LinkServer, MockConfigEntry],
+) -> None:
+    """A session is billed while open: a stuck close handshake must not hold the bridge."""
+    server, entry = linked
+    service.ignore_close = True
+    channel = await wake(server)
+    await wait_until(
+        lambda: runtime(entry).bridge is not None and runtime(entry).bridge.upstream_open
+    )
+    bridge = runtime(entry).bridge
+    assert bridge is not None
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await channel.close("follow_up_timeout")
+    await wait_until(lambda: service.open == 0, 3)  # the socket is gone, answered or not
+    assert loop.time() - started < 1.0
+    assert bridge.stats.sessions_closed == 1 and not bridge.upstream_open
+    assert runtime(entry).status.connected  # the link to the satellite is untouched
+
+    # The next wake opens a new session as usual.
+    service.ignore_close = False
+    channel = await wake(server)
+    assert (await asyncio.wait_for(channel.recv(), 5)).type == "session.created"
+    await channel.close("done")
+
+
+async def test_announce_is_refused_during_a_conversation(
+    hass: HomeAssistant, service: ScriptedService, linked: tuple[LinkServer, MockConfigEntry]
+) -> None:
+    server, entry = linked
+    channel = await wake(server)
+    await asyncio.wait_for(channel.recv(), 5)  # session.created: the session is open
+
+    with pytest.raises(VoiceLiveError, match="in a conversation"):
+        await runtime(entry).async_announce("Dinner is ready")
+    with pytest.raises(HomeAssistantError, match="in a conversation"):
+        await hass.services.async_call(
+            "assist_satellite",
+            "announce",
+            {"entity_id": SATELLITE, "message": "Dinner is ready"},
+            blocking=True,
+        )
+    await channel.close("done")
+    await wait_until(lambda: service.open == 0)
+
+
+async def test_announce_without_a_loaded_agent_ends_the_announcement(
+    hass: HomeAssistant, agent: MockConfigEntry, linked: tuple[LinkServer, MockConfigEntry]
+) -> None:
+    server, entry = linked
+    assert await hass.config_entries.async_unload(agent.entry_id)
+    entity = hass.data[DATA_COMPONENT].get_entity(SATELLITE)
+    assert entity is not None
+
+    # `async_announce` is the base class's entry point; ours speaks through Voice Live too.
+    with pytest.raises(HomeAssistantError, match="no Voice Live session could be opened"):
+        await entity.async_announce(
+            AssistSatelliteAnnouncement(
+                message="Dinner is ready",
+                media_id="",
+                original_media_id="",
+                tts_token=None,
+                media_id_source="tts",
+            )
+        )
+    # The satellite was told to play an announcement, then that it is over.
+    request = await asyncio.wait_for(server.requests.get(), 1)
+    channel = request.channel  # type: ignore[union-attr]
+    with pytest.raises(SessionEndedByHome, match="upstream_unavailable"):
+        await asyncio.wait_for(channel.recv(), 5)
+    assert runtime(entry).status.state.value == "idle"
