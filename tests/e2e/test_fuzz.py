@@ -28,6 +28,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from hypothesis import HealthCheck, given, settings
@@ -61,6 +62,7 @@ from custom_components.azure_voice_live.const import (
     CONF_PORT,
     CONF_PROMPT,
     CONF_SATELLITE_ID,
+    CONF_SERVICES,
     DOMAIN,
     KIND_SATELLITE,
 )
@@ -170,6 +172,43 @@ satellite_frames = st.one_of(
 unknown_types = st.sampled_from(
     ["response.brand_new", "satellite.set_muted", "satellite.session_end", "satellite.x", ""]
 ) | st.text(max_size=20)
+
+
+@st.composite
+def function_calls(draw: st.DrawFn) -> list[str | bytes]:
+    """A function call as the service announces it, with a fuzzed name and arguments.
+
+    The agent may call `input_boolean_turn_on`, so some calls reach a real HA service with
+    whatever arguments the fuzzer made up; the tool must answer with an error result, never raise.
+    """
+    call_id = draw(st.sampled_from(["call_1", "call_2"]) | st.text(max_size=8))
+    name = draw(st.sampled_from(["input_boolean_turn_on", "HassTurnOn", ""]) | st.text(max_size=12))
+    arguments = draw(
+        st.builds(lambda ids: json.dumps({"entity_id": ids}), json_values)
+        | json_values.map(json.dumps)
+        | st.text(max_size=30)
+    )
+    item = {
+        "id": "item_fc",
+        "type": "function_call",
+        "object": "conversation.item",
+        "call_id": call_id,
+        "name": name,
+        "arguments": "",
+        "status": "in_progress",
+    }
+    added = {"type": "response.output_item.added", "response_id": "r", "output_index": 0}
+    done = {
+        "type": "response.function_call_arguments.done",
+        "response_id": "r",
+        "item_id": "item_fc",
+        "output_index": 0,
+        "call_id": call_id,
+        "arguments": arguments,
+    }
+    return [json.dumps({**added, "item": item}), json.dumps(done)]
+
+
 service_frames: st.SearchStrategy[str | bytes] = st.one_of(
     json_values.map(json.dumps),
     st.builds(
@@ -177,7 +216,7 @@ service_frames: st.SearchStrategy[str | bytes] = st.one_of(
         unknown_types,
         st.dictionaries(st.sampled_from(["muted", "reason", "delta", "x"]), json_values),
     ),
-    mutated(SERVER_EXAMPLES),
+    mutated(SERVER_EXAMPLES, min_changes=0),
     st.text(max_size=40),
     st.binary(max_size=64),
 )
@@ -375,11 +414,18 @@ async def satellite_on_service(
 ) -> AsyncIterator[tuple[ScriptedSatellite, MockConfigEntry]]:
     """A scripted satellite adopted by HA, using an agent on the scripted service."""
     assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"kitchen": {"name": "Kitchen light"}}}
+    )
+    async_expose_entity(hass, "conversation", "input_boolean.kitchen", True)
     agent = MockConfigEntry(
         domain=DOMAIN,
         title="fuzzed service",
         data=entry_data(service.url),
-        options={CONF_PROMPT: "You are the voice of a home."},
+        options={
+            CONF_PROMPT: "You are the voice of a home.",
+            CONF_SERVICES: ["input_boolean.turn_on"],
+        },
         unique_id="fuzzed/gpt-realtime",
     )
     agent.add_to_hass(hass)
@@ -450,8 +496,12 @@ async def test_fuzzed_satellite_frames_never_break_the_bridge(
 # --- (b) the service side -----------------------------------------------------------------------
 
 
-@fuzz(60)
-@given(script=st.lists(service_frames, max_size=8))
+@fuzz(80)
+@given(
+    script=st.lists(service_frames.map(lambda frame: [frame]) | function_calls(), max_size=6).map(
+        lambda groups: [frame for group in groups for frame in group]
+    )
+)
 async def test_fuzzed_service_frames_never_break_the_bridge(
     hass: HomeAssistant,
     service: ScriptedService,
