@@ -213,7 +213,19 @@ class SatelliteBridge:
             upstream = await self._ensure_upstream(event.session)
             if upstream is None:
                 return
-            await self._configure(upstream, event.session)
+            try:
+                await self._configure(upstream, event.session)
+            except (VoiceLiveError, ValueError) as exc:
+                # The agent went away (a reload) or the session closed while it was being
+                # configured: end this wake as when no session opens; the link stays up.
+                self.stats.last_error = str(exc)
+                _LOGGER.warning("Satellite %s: cannot configure the session: %s", self.name, exc)
+                if self._upstream is upstream:
+                    await self.close_upstream("configuration failed")
+                    await self._satellite.send_message(
+                        link.SessionEnd(reason="upstream_unavailable")
+                    )
+                self._set_state(BridgeState.IDLE)
             return
         upstream = self._upstream
         if upstream is None or upstream.connection.closed:

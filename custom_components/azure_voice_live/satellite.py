@@ -102,7 +102,11 @@ class SatelliteRuntime:
                 delay = min(delay * 2, RECONNECT_MAX)
                 continue
             delay = RECONNECT_MIN
-            await self._serve(satellite)
+            try:
+                await self._serve(satellite)
+            except Exception:
+                # A bug in the relay must not leave the satellite offline until a reload.
+                LOGGER.exception("Satellite %s: the bridge failed; re-linking", self.entry.title)
             await asyncio.sleep(RECONNECT_MIN)
 
     async def _serve(self, satellite: SatelliteLink) -> None:

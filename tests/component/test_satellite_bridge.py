@@ -24,6 +24,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from voicelive.events import ResponseTextDone, SessionUpdate
 from voicelive.link import generate_pairing_key
 
+from custom_components.azure_voice_live import satellite as satellite_module
+from custom_components.azure_voice_live.bridge import SatelliteBridge
 from custom_components.azure_voice_live.const import (
     CONF_AGENT_ENTRY_ID,
     CONF_HOST,
@@ -57,6 +59,9 @@ class ScriptedService:
     def __init__(self) -> None:
         self.frames: list[dict[str, Any]] = []
         self.ignore_close = False
+        self.hang_up = False
+        self.gate: asyncio.Event | None = None
+        self.waiting = False
         self.open = 0
         self.url = ""
         self._runner: web.AppRunner | None = None
@@ -74,11 +79,17 @@ class ScriptedService:
             await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.WebSocketResponse:
+        if self.gate is not None:
+            self.waiting = True
+            await self.gate.wait()
         ws = web.WebSocketResponse(autoclose=not self.ignore_close)
         await ws.prepare(request)
         self.open += 1
         try:
             await ws.send_str(json.dumps(server_example("session.created")))
+            if self.hang_up:
+                await ws.close()
+                return ws
             for frame in self.frames:
                 await ws.send_str(json.dumps(frame))
             async for msg in ws:
@@ -273,3 +284,67 @@ async def test_announce_without_a_loaded_agent_ends_the_announcement(
     with pytest.raises(SessionEndedByHome, match="upstream_unavailable"):
         await asyncio.wait_for(channel.recv(), 5)
     assert runtime(entry).status.state.value == "idle"
+
+
+async def test_a_service_that_hangs_up_at_once_ends_the_wake_and_keeps_the_link(
+    hass: HomeAssistant, service: ScriptedService, linked: tuple[LinkServer, MockConfigEntry]
+) -> None:
+    """The session closes before the bridge has configured it: the wake ends, the link stays."""
+    server, entry = linked
+    service.hang_up = True
+    bridge = runtime(entry).bridge
+    for _ in range(3):
+        channel = await wake(server)
+        with pytest.raises(SessionEndedByHome, match="upstream_closed"):
+            while True:
+                await asyncio.wait_for(channel.recv(), 5)
+        await channel.close("done")
+    await wait_until(lambda: service.open == 0)
+    assert runtime(entry).status.connected and runtime(entry).bridge is bridge
+
+
+async def test_an_agent_unloaded_while_the_session_opens_ends_the_wake_and_keeps_the_link(
+    hass: HomeAssistant,
+    service: ScriptedService,
+    agent: MockConfigEntry,
+    linked: tuple[LinkServer, MockConfigEntry],
+) -> None:
+    """The agent goes away between the upstream connect and its configuration (a reload)."""
+    server, entry = linked
+    bridge = runtime(entry).bridge
+    service.gate = asyncio.Event()  # hold the upgrade until the agent is gone
+    channel = await wake(server)
+    await wait_until(lambda: service.waiting)
+    assert await hass.config_entries.async_unload(agent.entry_id)
+    service.gate.set()
+
+    with pytest.raises(SessionEndedByHome, match="upstream_unavailable"):
+        while True:
+            await asyncio.wait_for(channel.recv(), 5)
+    await channel.close("done")
+    await wait_until(lambda: service.open == 0)
+    assert runtime(entry).status.connected and runtime(entry).bridge is bridge
+    assert bridge is not None and not bridge.upstream_open
+
+
+async def test_a_failing_relay_is_logged_and_the_satellite_is_linked_again(
+    hass: HomeAssistant,
+    monkeypatch: pytest.MonkeyPatch,
+    linked: tuple[LinkServer, MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The safety net under the bridge: an unexpected error costs one link, not the satellite."""
+    server, entry = linked
+    monkeypatch.setattr(satellite_module, "RECONNECT_MIN", 0.05)
+    first = runtime(entry).bridge
+
+    async def broken(self: SatelliteBridge, text: str) -> None:
+        raise RuntimeError("a bug in the relay")
+
+    monkeypatch.setattr(SatelliteBridge, "handle_satellite_frame", broken)
+    await server.open("okay_nabu")  # any frame from the satellite now hits the bug
+    await wait_until(lambda: runtime(entry).bridge is not first and runtime(entry).bridge)
+    assert "the bridge failed; re-linking" in caplog.text
+    assert "RuntimeError: a bug in the relay" in caplog.text
+    await asyncio.wait_for(server.paired.wait(), 5)
+    assert runtime(entry).status.connected
