@@ -194,6 +194,7 @@ async def test_text_replies_and_service_errors_reach_the_satellite(
 ) -> None:
     server, entry = linked
     text_done = server_example("response.text.done")
+    text_done["text"] = "The forecast, in words. " * 20  # longer than a state may be
     error = server_example("error")
     service.frames = [error, text_done]
 
@@ -203,7 +204,10 @@ async def test_text_replies_and_service_errors_reach_the_satellite(
     assert [e.type for e in received] == ["session.created", "error", "response.text.done"]
     assert isinstance(received[2], ResponseTextDone)
     assert runtime(entry).status.last_reply == text_done["text"]
-    assert hass.states.get("sensor.bench_pi_last_reply").state == text_done["text"][:255]
+    reply = hass.states.get("sensor.bench_pi_last_reply")
+    assert reply is not None and len(text_done["text"]) > 255
+    assert reply.state == text_done["text"][:255]  # cut to a state's length
+    assert reply.attributes["text"] == text_done["text"]  # whole in the attribute
     assert f"Voice Live error: {error['error']['message']}" in caplog.text
     await channel.close("done")
     await wait_until(lambda: service.open == 0)
