@@ -162,7 +162,9 @@ class SatelliteFlowMixin(_Base):
             info, error = await async_pair(
                 self.hass, found[CONF_HOST], found[CONF_PORT], user_input[CONF_PAIRING_KEY]
             )
-            if info is not None:
+            if info is not None and info.satellite_id != found[CONF_SATELLITE_ID]:
+                error = "wrong_satellite"  # not the one announced: its unique id would be wrong
+            elif info is not None:
                 return self._create_satellite(found[CONF_HOST], found[CONF_PORT], info, user_input)
             errors["base"] = error or "unknown"
         schema = vol.Schema(

@@ -477,3 +477,24 @@ async def test_the_options_flow_changes_the_agent(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {CONF_AGENT_ENTRY_ID: second.entry_id}
     await unload(hass, entry)
+
+
+async def test_discovery_refuses_another_satellite_at_the_announced_address(
+    hass: HomeAssistant, start_server: StartServer
+) -> None:
+    """The announcement names one satellite, another answers (a stale record, a swapped address).
+
+    Adopting it under the announced id would give one Pi two entries, the second one's entities
+    clashing with the first; the flow says so instead.
+    """
+    agent = agent_entry(hass)
+    key = generate_pairing_key()
+    other = await start_server(key, satellite_id="pi-hall-0002", name="Hall Pi")
+
+    result = await discover(hass, discovery(other.port))  # announced as pi-kitchen-0001
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PAIRING_KEY: key, CONF_AGENT_ENTRY_ID: agent.entry_id}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "wrong_satellite"}
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1  # only the agent
