@@ -390,26 +390,35 @@ class SatelliteBridge:
         if upstream is None:
             raise VoiceLiveError("no Voice Live session could be opened for the announcement")
         self._set_state(BridgeState.RESPONDING)
-        await self._configure(upstream, audio)
-        upstream.response_done.clear()
-        await upstream.connection.send(
-            ConversationItemCreate(
-                item=RequestMessageItem(
-                    role="system",
-                    content=[
-                        InputTextContentPart(
-                            text="Read this announcement to the household word for word, "
-                            f"and say nothing else: {text}"
-                        )
-                    ],
+        try:
+            await self._configure(upstream, audio)
+            upstream.response_done.clear()
+            await upstream.connection.send(
+                ConversationItemCreate(
+                    item=RequestMessageItem(
+                        role="system",
+                        content=[
+                            InputTextContentPart(
+                                text="Read this announcement to the household word for word, "
+                                f"and say nothing else: {text}"
+                            )
+                        ],
+                    )
                 )
             )
-        )
-        await upstream.connection.send(
-            ResponseCreate(response=RealtimeResponseOptions(tool_choice="none"))
-        )
-        async with asyncio.timeout(ANNOUNCE_TIMEOUT):
-            await upstream.response_done.wait()
+            await upstream.connection.send(
+                ResponseCreate(response=RealtimeResponseOptions(tool_choice="none"))
+            )
+            async with asyncio.timeout(ANNOUNCE_TIMEOUT):
+                await upstream.response_done.wait()
+        except (VoiceLiveError, TimeoutError):
+            # Never leave a paid session open, nor the satellite waiting for audio that will
+            # not come (the agent went away while the session opened, or no reply in time).
+            if self._upstream is upstream:
+                await self.close_upstream("announcement failed")
+                await self._satellite.send_message(link.SessionEnd(reason="upstream_unavailable"))
+            self._set_state(BridgeState.IDLE)
+            raise
 
     async def set_muted(self, muted: bool) -> None:
         """Mute or unmute the satellite's microphone."""

@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from voicelive.events import ResponseTextDone, SessionUpdate
 from voicelive.link import generate_pairing_key
 
+from custom_components.azure_voice_live import bridge as bridge_module
 from custom_components.azure_voice_live import satellite as satellite_module
 from custom_components.azure_voice_live.bridge import SatelliteBridge
 from custom_components.azure_voice_live.const import (
@@ -352,3 +353,55 @@ async def test_a_failing_relay_is_logged_and_the_satellite_is_linked_again(
     assert "RuntimeError: a bug in the relay" in caplog.text
     await asyncio.wait_for(server.paired.wait(), 5)
     assert runtime(entry).status.connected
+
+
+async def test_an_announcement_that_cannot_be_configured_closes_its_session(
+    hass: HomeAssistant,
+    service: ScriptedService,
+    agent: MockConfigEntry,
+    linked: tuple[LinkServer, MockConfigEntry],
+) -> None:
+    """The agent goes away while the announcement's session opens: nothing stays open or busy."""
+    server, entry = linked
+    service.gate = asyncio.Event()
+    announcing = asyncio.create_task(runtime(entry).async_announce("Dinner is ready"))
+    await wait_until(lambda: service.waiting)
+    assert await hass.config_entries.async_unload(agent.entry_id)
+    service.gate.set()
+
+    with pytest.raises(VoiceLiveError, match="not loaded"):
+        await asyncio.wait_for(announcing, 5)
+    # The paid session is closed at once, the satellite's announcement ends, the entity is idle.
+    await wait_until(lambda: service.open == 0, 1)
+    request = await asyncio.wait_for(server.requests.get(), 1)
+    channel = request.channel  # type: ignore[union-attr]
+    with pytest.raises(SessionEndedByHome, match="upstream_unavailable"):
+        while True:
+            await asyncio.wait_for(channel.recv(), 1)
+    assert hass.states.get(SATELLITE).state == "idle"  # type: ignore[union-attr]
+    assert runtime(entry).status.connected
+
+
+async def test_an_announcement_without_a_reply_times_out_and_closes_its_session(
+    hass: HomeAssistant,
+    monkeypatch: pytest.MonkeyPatch,
+    service: ScriptedService,
+    linked: tuple[LinkServer, MockConfigEntry],
+) -> None:
+    """The service never answers the announcement's response.create (60 s; 0.2 s here)."""
+    server, entry = linked
+    monkeypatch.setattr(bridge_module, "ANNOUNCE_TIMEOUT", 0.2)
+    with pytest.raises(HomeAssistantError, match="could not speak"):
+        await hass.services.async_call(
+            "assist_satellite",
+            "announce",
+            {"entity_id": SATELLITE, "message": "Dinner is ready"},
+            blocking=True,
+        )
+    await wait_until(lambda: service.open == 0, 1)
+    request = await asyncio.wait_for(server.requests.get(), 1)
+    channel = request.channel  # type: ignore[union-attr]
+    with pytest.raises(SessionEndedByHome, match="upstream_unavailable"):
+        while True:
+            await asyncio.wait_for(channel.recv(), 1)
+    assert hass.states.get(SATELLITE).state == "idle"  # type: ignore[union-attr]
