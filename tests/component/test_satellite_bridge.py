@@ -372,7 +372,7 @@ async def test_an_announcement_that_cannot_be_configured_closes_its_session(
     with pytest.raises(VoiceLiveError, match="not loaded"):
         await asyncio.wait_for(announcing, 5)
     # The paid session is closed at once, the satellite's announcement ends, the entity is idle.
-    await wait_until(lambda: service.open == 0, 1)
+    await wait_until(lambda: service.open == 0, 2)
     request = await asyncio.wait_for(server.requests.get(), 1)
     channel = request.channel  # type: ignore[union-attr]
     with pytest.raises(SessionEndedByHome, match="upstream_unavailable"):
@@ -398,7 +398,7 @@ async def test_an_announcement_without_a_reply_times_out_and_closes_its_session(
             {"entity_id": SATELLITE, "message": "Dinner is ready"},
             blocking=True,
         )
-    await wait_until(lambda: service.open == 0, 1)
+    await wait_until(lambda: service.open == 0, 2)
     request = await asyncio.wait_for(server.requests.get(), 1)
     channel = request.channel  # type: ignore[union-attr]
     with pytest.raises(SessionEndedByHome, match="upstream_unavailable"):
