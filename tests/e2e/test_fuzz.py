@@ -34,7 +34,7 @@ from homeassistant.setup import async_setup_component
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from voicelive.codec import serialize_event
+from voicelive.codec import parse_server_event, serialize_event
 from voicelive.errors import ProtocolError
 from voicelive.events import SessionUpdate
 from voicelive.link import (
@@ -446,6 +446,17 @@ async def wait_until(predicate: Callable[[], bool], seconds: float = 5.0) -> Non
             await asyncio.sleep(0.005)
 
 
+def passes_on(frame: str | bytes) -> bool:
+    """What the bridge must relay: text that reads as an event, of a type that is not the link's."""
+    if isinstance(frame, bytes):
+        return False
+    try:
+        event = parse_server_event(frame, strict=False)
+    except ProtocolError:
+        return False
+    return not event.type.startswith("satellite.")
+
+
 def our_errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     """ERROR records (or tracebacks) that come from our integration."""
     found = []
@@ -534,6 +545,9 @@ async def test_fuzzed_service_frames_never_break_the_bridge(
         except ProtocolError as exc:
             pytest.fail(f"passed on a frame that the satellite cannot read: {frame!r}: {exc}")
         assert not isinstance(event, LinkMessage), frame
+    # ...and every frame that a lenient reader can read (but a link message) went through,
+    # unchanged and in order, between session.created and the final response.done.
+    assert seen[1:-1] == [frame for frame in script if passes_on(frame)]
     assert satellite.bridge is bridge and satellite.status.connected and peer.links == 1
     assert not satellite.status.muted
     assert not our_errors(caplog)
