@@ -135,9 +135,19 @@ def _tag(setting: object) -> str:
 class _UpstreamSession:
     """One open Voice Live session of the satellite, with its tool loop and reader."""
 
-    def __init__(self, connection: VoiceLiveConnection, tools: AgentTools) -> None:
+    def __init__(
+        self,
+        agent: VoiceAgent,
+        connection: VoiceLiveConnection,
+        tools: AgentTools,
+        session: RealtimeRequestSession,
+    ) -> None:
+        self.agent = agent
         self.connection = connection
         self.loop = ToolLoop(connection, tools, context=Context())
+        # Built with the tools when the session opened; the first `session.update` sends it,
+        # so a wake builds the agent's session (instructions template, tool schemas) once.
+        self.unsent_session: RealtimeRequestSession | None = session
         self.reader: asyncio.Task[None] | None = None
         self.response_done = asyncio.Event()
 
@@ -240,10 +250,14 @@ class SatelliteBridge:
     async def _configure(
         self, upstream: _UpstreamSession, satellite_session: RealtimeRequestSession
     ) -> None:
-        session, tools = await self._agent_getter().async_build_voice_session(
-            satellite_audio_overrides(satellite_session)
-        )
-        upstream.loop.tools = tools
+        agent = self._agent_getter()  # raises if the agent was unloaded meanwhile
+        session = upstream.unsent_session if agent is upstream.agent else None
+        upstream.unsent_session = None
+        if session is None:  # a later session.update, or a reloaded agent: build it anew
+            session, tools = await agent.async_build_voice_session(
+                satellite_audio_overrides(satellite_session)
+            )
+            upstream.loop.tools = tools
         await upstream.connection.send(SessionUpdate(session=session))
 
     async def _send_error_to_satellite(self, exc: ProtocolError) -> None:
@@ -269,7 +283,7 @@ class SatelliteBridge:
             try:
                 agent = self._agent_getter()
                 connection = await agent.async_connect()
-                _, tools = await agent.async_build_voice_session(
+                session, tools = await agent.async_build_voice_session(
                     satellite_audio_overrides(satellite_session) if satellite_session else None
                 )
             except BaseException as exc:
@@ -282,7 +296,7 @@ class SatelliteBridge:
                 await self._satellite.send_message(link.SessionEnd(reason="upstream_unavailable"))
                 self._set_state(BridgeState.IDLE)
                 return None
-            upstream = _UpstreamSession(connection, tools)
+            upstream = _UpstreamSession(agent, connection, tools, session)
             self.stats.sessions_opened += 1
             self._upstream = upstream
             upstream.reader = asyncio.create_task(

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
-from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -275,8 +275,3 @@ class SatelliteOptionsFlow(OptionsFlow):
             }
         )
         return self.async_show_form(step_id="satellite_agent", data_schema=schema)
-
-
-def is_satellite(entry: ConfigEntry[Any]) -> bool:
-    """True for a satellite entry."""
-    return entry_kind(entry) == KIND_SATELLITE
