@@ -1,6 +1,6 @@
 """The package against the schema: registries, event lines, enumerations and the shape of models.
 
-Where the schema file is present (`/work/shared/spec/voice-live-schema.md` or
+Where the schema file is present (`shared/spec/voice-live-schema.md` beside the repository, or
 `VOICE_LIVE_SCHEMA`), its numbered event lists, event lines and enumerations are parsed and
 compared with the models field by field; elsewhere the literal lists below stand in.
 """
@@ -21,7 +21,15 @@ from voicelive import CLIENT_EVENTS, SERVER_EVENTS, models
 from voicelive.events import CLIENT_EVENT_CLASSES, SERVER_EVENT_CLASSES
 from voicelive.models import Model
 
-SCHEMA_PATH = Path(os.environ.get("VOICE_LIVE_SCHEMA", "/work/shared/spec/voice-live-schema.md"))
+_CANDIDATES = [
+    # CI and every checkout keep shared/ beside the repository.
+    Path(__file__).resolve().parents[3] / "shared" / "spec" / "voice-live-schema.md",
+    Path("/work/shared/spec/voice-live-schema.md"),
+]
+SCHEMA_PATH = Path(
+    os.environ.get("VOICE_LIVE_SCHEMA")
+    or next((str(p) for p in _CANDIDATES if p.is_file()), str(_CANDIDATES[0]))
+)
 SCHEMA = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.is_file() else None
 
 CLIENT_TYPES = [
