@@ -18,7 +18,6 @@ from custom_components.azure_voice_live.const import (
     CONF_MODEL,
     CONF_PROMPT,
     CONF_TARGET,
-    DOMAIN,
     TARGET_MODEL,
 )
 from emulator import Emulator
@@ -124,17 +123,15 @@ async def config_entry(
     hass: HomeAssistant, emulator: Emulator, options: dict[str, Any]
 ) -> MockConfigEntry:
     """A loaded entry that talks to the emulator."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
+    from .helpers import add_agent_entry
+
+    return await add_agent_entry(
+        hass,
+        emulator.url,
         title="gpt-realtime (127)",
-        data=entry_data(emulator.url),
         options=options,
         unique_id=f"{emulator.url.removeprefix('http://')}/gpt-realtime",
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 __all__ = ["API_KEY", "CONF_LLM_HASS_API", "entry_data"]

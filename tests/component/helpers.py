@@ -8,10 +8,14 @@ from typing import Any
 
 from homeassistant.components import conversation
 from homeassistant.core import Context, HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from voicelive.events import ConversationItemCreate
 from voicelive.models import RequestFunctionCallOutputItem
 
+from custom_components.azure_voice_live.const import CONF_PROMPT, DOMAIN
 from emulator import Emulator
+
+from .conftest import entry_data
 
 AGENT = "conversation.gpt_realtime_127"
 
@@ -47,3 +51,25 @@ async def wait_for(predicate: Any) -> None:
     async with asyncio.timeout(2):
         while not predicate():  # noqa: ASYNC110 - the emulator offers no event for this
             await asyncio.sleep(0.01)
+
+
+async def add_agent_entry(
+    hass: HomeAssistant,
+    url: str,
+    *,
+    unique_id: str,
+    title: str = "gpt-realtime",
+    options: dict[str, Any] | None = None,
+) -> MockConfigEntry:
+    """A loaded Voice Live agent entry on the (local) service at `url`."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        data=entry_data(url),
+        options={CONF_PROMPT: "You are the voice of a home."} if options is None else options,
+        unique_id=unique_id,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry

@@ -33,7 +33,6 @@ from custom_components.azure_voice_live.const import (
     CONF_KIND,
     CONF_PAIRING_KEY,
     CONF_PORT,
-    CONF_PROMPT,
     CONF_SATELLITE_ID,
     DOMAIN,
     KIND_SATELLITE,
@@ -45,7 +44,7 @@ from firmware_client.transport.base import SessionEndedByHome
 from firmware_client.transport.link_server import Identity, LinkChannel, LinkServer
 from tests.voicelive.examples import SERVER_EXAMPLES
 
-from .conftest import entry_data
+from .helpers import add_agent_entry
 
 SATELLITE = "assist_satellite.bench_pi"
 
@@ -119,16 +118,9 @@ async def service() -> AsyncIterator[ScriptedService]:
 
 @pytest.fixture
 async def agent(hass: HomeAssistant, service: ScriptedService) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="scripted",
-        data=entry_data(service.url),
-        options={CONF_PROMPT: "You are the voice of a home."},
-        unique_id="scripted/gpt-realtime",
+    return await add_agent_entry(
+        hass, service.url, title="scripted", unique_id="scripted/gpt-realtime"
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    return entry
 
 
 @pytest.fixture

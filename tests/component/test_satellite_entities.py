@@ -40,7 +40,6 @@ from custom_components.azure_voice_live.const import (
     CONF_KIND,
     CONF_PAIRING_KEY,
     CONF_PORT,
-    CONF_PROMPT,
     CONF_SATELLITE_ID,
     DOMAIN,
     KIND_SATELLITE,
@@ -56,7 +55,8 @@ from firmware_client.transport.base import SessionEndedByHome
 from firmware_client.transport.link_server import Identity, LinkServer
 from tests.satellite.speech import say, silence, write_wav
 
-from .conftest import FAST_PACE, entry_data
+from .conftest import FAST_PACE
+from .helpers import add_agent_entry
 
 SATELLITE = "assist_satellite.kitchen_satellite"
 MUTE = "switch.kitchen_satellite_mute"
@@ -85,17 +85,7 @@ def scenario() -> dict[str, Any]:
 @pytest.fixture
 async def agent(hass: HomeAssistant, emulator: Emulator) -> MockConfigEntry:
     """A loaded Voice Live agent on the emulator."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="gpt-realtime",
-        data=entry_data(emulator.url),
-        options={CONF_PROMPT: "You are the voice of a home."},
-        unique_id="emulator/gpt-realtime",
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+    return await add_agent_entry(hass, emulator.url, unique_id="emulator/gpt-realtime")
 
 
 def adopt(

@@ -34,7 +34,8 @@ from custom_components.azure_voice_live.satellite import SatelliteRuntime
 from emulator import Emulator
 from firmware_client.app import SatelliteApp
 from firmware_client.options import Options
-from tests.component.conftest import API_KEY, entry_data
+from tests.component.conftest import API_KEY
+from tests.component.helpers import add_agent_entry
 from tests.satellite.speech import say, silence, write_wav
 
 REPLY = "Okay, the kitchen light is on."
@@ -95,21 +96,16 @@ async def agent_entry(hass: HomeAssistant, emulator: Emulator) -> MockConfigEntr
     )
     await hass.async_block_till_done()
     async_expose_entity(hass, "conversation", "input_boolean.kitchen", True)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="gpt-realtime",
-        data=entry_data(emulator.url),
+    return await add_agent_entry(
+        hass,
+        emulator.url,
+        unique_id="emulator/gpt-realtime",
         options={
             CONF_PROMPT: "You are the voice of a home.",
             CONF_SERVICES: ["input_boolean.turn_on"],
             "turn_detection": {"type": "server_vad"},
         },
-        unique_id="emulator/gpt-realtime",
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 StartSatellite = Callable[..., Awaitable[tuple[SatelliteApp, MockConfigEntry]]]

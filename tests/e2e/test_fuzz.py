@@ -69,7 +69,7 @@ from custom_components.azure_voice_live.const import (
 from custom_components.azure_voice_live.satellite import SatelliteRuntime
 from emulator import Emulator
 from firmware_client.settings import AudioSettings
-from tests.component.conftest import entry_data
+from tests.component.helpers import add_agent_entry
 from tests.voicelive.examples import CLIENT_EXAMPLES, SERVER_EXAMPLES
 
 WAKE = '{"type":"satellite.wake","wake_word":"okay_nabu"}'
@@ -418,18 +418,16 @@ async def satellite_on_service(
         hass, "input_boolean", {"input_boolean": {"kitchen": {"name": "Kitchen light"}}}
     )
     async_expose_entity(hass, "conversation", "input_boolean.kitchen", True)
-    agent = MockConfigEntry(
-        domain=DOMAIN,
+    agent = await add_agent_entry(
+        hass,
+        service.url,
         title="fuzzed service",
-        data=entry_data(service.url),
+        unique_id="fuzzed/gpt-realtime",
         options={
             CONF_PROMPT: "You are the voice of a home.",
             CONF_SERVICES: ["input_boolean.turn_on"],
         },
-        unique_id="fuzzed/gpt-realtime",
     )
-    agent.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(agent.entry_id)
     async for linked in link_satellite(hass, agent.entry_id):
         yield linked
 
