@@ -123,7 +123,7 @@ async def config_entry(
     hass: HomeAssistant, emulator: Emulator, options: dict[str, Any]
 ) -> MockConfigEntry:
     """A loaded entry that talks to the emulator."""
-    from .helpers import add_agent_entry
+    from .helpers import add_agent_entry  # here, not at the top: helpers imports this conftest
 
     return await add_agent_entry(
         hass,
