@@ -9,6 +9,7 @@ and puts it back on re-serialization.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import msgspec
@@ -446,3 +447,38 @@ def test_lenient_rebuild_sees_through_type_aliases() -> None:
     """A `type X = ...` alias in a model's annotation is unwrapped to its member models."""
     assert _struct_candidates(_Alias | None) == [ServerVAD, SemanticVAD]
     assert _struct_candidates(int | str) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (
+            {
+                "type": "error",
+                "event_id": "event_1",
+                "error": {"type": "server_error", "code": None, "message": "boom", "param": None},
+            },
+            "error.code",
+        ),
+        (
+            {"type": "input_audio_buffer.committed", "previous_item_id": None, "item_id": "i1"},
+            "previous_item_id",
+        ),
+    ],
+)
+def test_lenient_reads_the_services_null_in_a_required_string(
+    raw: dict[str, Any], field: str
+) -> None:
+    """The live service sends these nulls; lenient reading types the event and keeps the null."""
+    data = json.dumps(raw).encode()
+    with pytest.raises(ProtocolError):
+        parse_server_event(data)  # strict: the schema has a string here
+    event = parse_server_event(data, strict=False)
+    assert not isinstance(event, UnknownEvent)
+    holder: Any = event
+    *parents, name = field.split(".")
+    for parent in parents:
+        holder = getattr(holder, parent)
+    assert getattr(holder, name) == ""
+    assert to_dict(event) == raw
+    assert json.loads(serialize_event(event, validate=False)) == raw

@@ -7,7 +7,8 @@ Two readings of the same schema:
   the JSON path of the offending value;
 * lenient, for what the live service sends: the same fast strict pass first, and only when it
   fails, a tolerant rebuild that keeps unknown fields (and values of optional fields that do not
-  fit) aside on the model they belong to, so that they survive re-serialization. A `type`
+  fit) aside on the model they belong to, so that they survive re-serialization; a null in a
+  required string field (which the service sends) reads as "" while the null is kept. A `type`
   that the schema lacks, or a known type whose required fields do not fit, becomes an
   `UnknownEvent` with its raw JSON. The lenient reader only raises for input that is not a
   JSON object with a string `type`.
@@ -202,7 +203,12 @@ def _lenient_struct[M: Model](cls: type[M], raw: dict[str, Any], found_extra: li
         try:
             kwargs[info.name] = _lenient_value(value, info.type, found_extra)
         except _Misfit:
-            if info.required:
+            if info.required and value is None and info.type is str:
+                # The live service sends null where the schema has a string (an error's
+                # `code`, the first `previous_item_id`): the model holds "", and the null
+                # itself is kept aside, so it is what a re-serialization gives back.
+                kwargs[info.name] = ""
+            elif info.required:
                 raise _Misfit(f"required field `{key}` does not fit") from None
             extra[key] = value
     missing = [f.encode_name for f in fields.values() if f.required and f.name not in kwargs]
