@@ -31,6 +31,9 @@ from typing import Any
 
 from voicelive.audio import resample
 
+from emulator.demo import write_wav
+from emulator.tts import parse_wav
+
 from .home_assistant import REPO, HomeAssistantProcess
 
 COMMAND = "turn on the kitchen light"
@@ -113,16 +116,11 @@ async def make_utterance(path: Path) -> float:
             espeak, "-v", "en-us", "-s", "140", "--stdout", text, stdout=asyncio.subprocess.PIPE
         )
         wav, _ = await process.communicate()
-        rate = int.from_bytes(wav[24:28], "little")
-        pcm = wav[44:]
-        parts += [resample(pcm[: len(pcm) - len(pcm) % 2], rate, MIC_RATE), b"\0\0" * 6400]
+        speech, rate = parse_wav(wav)  # espeak's streaming header has no real sizes
+        parts += [resample(speech, rate, MIC_RATE), b"\0\0" * 6400]
     parts.append(b"\0\0" * (MIC_RATE * 3))
     pcm = b"".join(parts)
-    with wave.open(str(path), "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(MIC_RATE)
-        writer.writeframes(pcm)
+    write_wav(path, pcm, MIC_RATE)
     return len(pcm) / 2 / MIC_RATE
 
 
